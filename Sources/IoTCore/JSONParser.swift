@@ -18,25 +18,24 @@ extension JSONValue {
     /// fraction or exponent become `.int`; every other number becomes `.double`.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue
     where Bytes.Element == UInt8 {
-        if let r = try bytes.withContiguousStorageIfAvailable({ buf throws(JSONParseError) -> JSONValue in
-            var p = JSONByteParser(buf)
-            return try p.parseDocument()
-        }) {
-            return r
-        }
-        let copy = Array(bytes)
-        return try copy.withUnsafeBufferPointer { buf throws(JSONParseError) -> JSONValue in
-            var p = JSONByteParser(buf)
-            return try p.parseDocument()
-        }
+        let result =
+            bytes.withContiguousStorageIfAvailable(parseResult)
+            ?? Array(bytes).withUnsafeBufferPointer(parseResult)
+        return try result.get()
     }
 
     /// Parses JSON text.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { buf throws(JSONParseError) -> JSONValue in
-            var p = JSONByteParser(buf)
-            return try p.parseDocument()
+        return try text.withUTF8(parseResult).get()
+    }
+
+    private static func parseResult(_ buf: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var p = JSONByteParser(buf)
+        do throws(JSONParseError) {
+            return .success(try p.parseDocument())
+        } catch {
+            return .failure(error)
         }
     }
 }
@@ -80,7 +79,7 @@ struct JSONByteParser {
     }
 
     mutating func literal(_ word: StaticString) throws(JSONParseError) {
-        let n = word.utf8CodeUnitsCount
+        let n = word.utf8CodeUnitCount
         guard i + n <= buf.count else { throw JSONParseError("Invalid literal", offset: i) }
         let w = word.utf8Start
         for k in 0..<n where buf[i + k] != w[k] { throw JSONParseError("Invalid literal", offset: i) }
