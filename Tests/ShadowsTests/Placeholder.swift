@@ -1,2 +1,0 @@
-import XCTest
-final class ShadowsTestsPlaceholder: XCTestCase { func testNothing() {} }
