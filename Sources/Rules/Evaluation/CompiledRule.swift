@@ -1,0 +1,52 @@
+import IoTCore
+
+/// A rule's SQL parsed and compiled once; `evaluate` runs it against each message.
+public struct CompiledRule: Sendable {
+    public let sql: String
+    public let statement: SelectStatement
+    /// The FROM clause's MQTT topic filter.
+    public let topicFilter: String
+    let matcher: TopicFilterMatcher
+    let projection: Projection
+    let condition: (@Sendable (Scope) throws(RuleEvaluationError) -> Bool)?
+
+    /// Parses and compiles `sql`; errors carry the line and column in `sql`.
+    public init(sql: String) throws(RuleSQLError) {
+        let statement = try Parser.parseStatement(sql)
+        guard case .topicFilter(let filter, _) = statement.from else {
+            throw RuleSQLError("The rule needs FROM 'topic/filter'.", at: statement.position)
+        }
+        self.sql = sql
+        self.statement = statement
+        self.topicFilter = filter
+        self.matcher = TopicFilterMatcher(filter)
+        self.projection = try Projection(statement)
+        self.condition = try statement.condition.map { (c) throws(RuleSQLError) in try Compiler.compileCondition(c) }
+    }
+
+    /// True when the message topic matches the FROM filter (MQTT rules, `$` topics included).
+    public func matches(topic: String) -> Bool { matcher.matches(topic) }
+
+    /// Runs the rule: topic filter, then WHERE, then SELECT.
+    /// Throws when a function fails at run time (a regular expression over its time budget,
+    /// a shadow or table lookup that fails); a false WHERE is not an error.
+    public func evaluate(_ message: RuleMessage, environment: RuleEnvironment = .standalone) throws(RuleEvaluationError)
+        -> RuleOutcome
+    {
+        guard matcher.matches(message.topic) else {
+            return .notMatched(.topicMismatch(filter: topicFilter, topic: message.topic))
+        }
+        return try evaluateMatched(message, environment: environment)
+    }
+
+    /// Like `evaluate` for a message the caller already matched to `topicFilter` (the topic index did).
+    public func evaluateMatched(_ message: RuleMessage, environment: RuleEnvironment = .standalone)
+        throws(RuleEvaluationError) -> RuleOutcome
+    {
+        let scope = Scope(message: message, environment: environment, document: message.payload)
+        if let condition, try !condition(scope) { return .notMatched(.whereNotTrue) }
+        if message.payload == nil, projection.selectsOnlyAll { return .firedRaw(message.rawPayload) }
+        guard let v = try projection.evaluate(scope) else { return .firedRaw([]) }
+        return .fired(v)
+    }
+}

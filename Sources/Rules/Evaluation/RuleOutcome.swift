@@ -1,0 +1,37 @@
+import IoTCore
+
+/// What a rule did with one message.
+public enum RuleOutcome: Sendable, Equatable {
+    /// The WHERE clause held; the value is the SELECT result (an object, or any value for SELECT VALUE).
+    case fired(JSONValue)
+    /// The WHERE clause held and the result is raw bytes: `SELECT *` over a non-JSON payload
+    /// (the payload unchanged), or an Undefined `SELECT VALUE` (empty, as AWS serializes Undefined).
+    case firedRaw([UInt8])
+    case notMatched(NotMatchedReason)
+
+    /// The payload an action publishes: the JSON text, or the raw bytes.
+    public var payloadBytes: [UInt8]? {
+        switch self {
+        case .fired(let v): return v.serializedBytes()
+        case .firedRaw(let b): return b
+        case .notMatched: return nil
+        }
+    }
+}
+
+/// Why a rule did not fire.
+public enum NotMatchedReason: Sendable, Equatable, CustomStringConvertible {
+    /// The message's topic does not match the FROM filter.
+    case topicMismatch(filter: String, topic: String)
+    /// The WHERE clause was false or Undefined.
+    case whereNotTrue
+
+    public var description: String {
+        switch self {
+        case .topicMismatch(let filter, let topic):
+            return "The topic '\(topic)' does not match the rule's topic filter '\(filter)'."
+        case .whereNotTrue:
+            return "The WHERE clause is not true for this message."
+        }
+    }
+}

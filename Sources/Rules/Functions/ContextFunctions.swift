@@ -1,0 +1,39 @@
+import IoTCore
+
+/// Functions about the message rather than its payload.
+enum ContextFunctions {
+    static let sqlVersion = "2016-03-23"
+
+    static let all: [String: FunctionSpec] = [
+        "topic": FunctionSpec(0...1) { a, s, _ in
+            if a.isEmpty { return .string(s.message.topic) }
+            guard let n = Convert.flooredInt(a[0]) else { return nil }
+            return segment(s.message.topic, n).map { .string(String($0)) }
+        },
+        "clientid": FunctionSpec(0...0) { _, s, _ in .string(s.message.clientId ?? "n/a") },
+        "principal": FunctionSpec(0...0) { _, s, _ in s.message.principal.map { .string($0) } },
+        "traceid": FunctionSpec(0...0) { _, s, _ in s.message.traceId.map { .string($0) } },
+        "newuuid": FunctionSpec(0...0) { _, s, _ in .string(s.environment.newUUID()) },
+        "sql_version": FunctionSpec(0...0) { _, _, _ in .string(sqlVersion) },
+        "timestamp": FunctionSpec(0...0) { _, s, _ in .int(s.message.timestamp) },
+    ]
+
+    /// Level `n` (1-based) of a topic, found by scanning bytes instead of splitting the topic.
+    @inline(__always)
+    static func segment(_ topic: String, _ n: Int64) -> Substring? {
+        guard n >= 1 else { return nil }
+        let utf8 = topic.utf8
+        var level: Int64 = 1
+        var start = utf8.startIndex
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            if utf8[i] == UInt8(ascii: "/") {
+                if level == n { return Substring(utf8[start..<i]) }
+                level += 1
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        return level == n ? Substring(utf8[start..<i]) : nil
+    }
+}
