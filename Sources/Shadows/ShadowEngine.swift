@@ -62,7 +62,9 @@ public enum ShadowEngine {
         var reportedMeta = live?.reportedMetadata
         if req.clearsState {
             desired = nil
+            desiredMeta = nil
             reported = nil
+            reportedMeta = nil
         }
         let leaf = ShadowMerge.leaf(now)
         apply(req.desired, to: &desired, metadata: &desiredMeta, leaf: leaf)
@@ -151,9 +153,10 @@ public enum ShadowEngine {
     /// The clientToken of a `/get` or `/delete` payload. AWS ignores those payloads' content,
     /// but its SDKs send `{"clientToken":…}` and match the answer by it; anything else
     /// (empty, not JSON, no valid token) yields nil.
-    public static func clientToken(in payload: [UInt8]) -> String? {
-        guard !payload.isEmpty, payload.count <= 4096, case .object(let o)? = try? JSONValue.parse(payload),
-              case .string(let token)? = o["clientToken"], token.utf8.count <= 64
+    public static func clientToken(in payload: [UInt8], limits: ShadowLimits = ShadowLimits()) -> String? {
+        guard !payload.isEmpty, payload.count <= limits.maxRequestBytes,
+              case .object(let o)? = try? JSONValue.parse(payload),
+              case .string(let token)? = o["clientToken"], token.utf8.count <= limits.maxClientTokenBytes
         else { return nil }
         return token
     }

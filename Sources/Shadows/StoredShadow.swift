@@ -36,6 +36,7 @@ public struct StoredShadow: Sendable {
     }
 
     /// A live shadow. Empty sections are dropped, as AWS removes a section that becomes empty.
+    /// `capacity` is a hint for the size of `encoded` (the previous version's size fits well).
     public init(desired: JSONObject?, reported: JSONObject?, desiredMetadata: JSONObject?,
                 reportedMetadata: JSONObject?, version: Int64, capacity: Int = 256) {
         let d = desired.flatMap { $0.isEmpty ? nil : $0 }

@@ -200,6 +200,18 @@ final class AWSDocumentationExampleTests: XCTestCase {
                    #"{"state": {}, "metadata": {}, "version": 3, "timestamp": 4}"#)
     }
 
+    // "Device Shadow service documents", empty properties: a shadow with neither section is
+    // valid, and an update that names no field still counts as an update.
+    func testEmptyStateUpdateCreatesAnEmptyShadow() throws {
+        let a = try accept(nil, #"{"state": {}, "clientToken": "e"}"#, now: 7)
+        assertJSON(a.accepted, #"{"state": {}, "metadata": {}, "version": 1, "timestamp": 7, "clientToken": "e"}"#)
+        assertJSON(a.documents, #"{"current": {"state": {}, "metadata": {}, "version": 1}, "timestamp": 7, "clientToken": "e"}"#)
+        let b = try accept(a.stored, #"{"state": {"desired": {}}}"#, now: 8)
+        XCTAssertEqual(b.stored.version, 2)
+        XCTAssertNil(b.stored.desired)
+        XCTAssertNil(b.delta)
+    }
+
     // "Device Shadow service documents", arrays: an update replaces the whole array.
     func testArraysReplaceWhole() throws {
         let a = try accept(nil, #"{"state": {"desired": {"colors": ["RED", "GREEN", "BLUE"]}}}"#, now: 1)
