@@ -109,7 +109,9 @@ enum Compiler {
     static func step(_ v: JSONValue?, _ step: Step) -> JSONValue? {
         switch (step, v) {
         case (.key(let k), .object(let o)?): return o[k]
-        case (.index(let i), .array(let a)?): return i >= 0 && i < a.count ? a[i] : nil
+        case (.index(let i), .array(let a)?):
+            guard i >= 0, i < a.count else { return nil }
+            return a[i]
         default: return nil
         }
     }

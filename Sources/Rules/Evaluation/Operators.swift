@@ -92,8 +92,12 @@ enum Operators {
         switch op {
         case .subtract: return Convert.decimal(d - e)
         case .multiply: return Convert.decimal(d * e)
-        case .divide: return e == 0 ? nil : Convert.decimal(d / e)
-        case .modulo: return e == 0 ? nil : Convert.decimal(d.truncatingRemainder(dividingBy: e))
+        case .divide:
+            guard e != 0 else { return nil }
+            return Convert.decimal(d / e)
+        case .modulo:
+            guard e != 0 else { return nil }
+            return Convert.decimal(d.truncatingRemainder(dividingBy: e))
         default: return nil
         }
     }

@@ -20,11 +20,14 @@ public struct ActionIssue: Sendable, Hashable {
     public var field: String?
     /// 1-based line and column inside the field's string value (for template errors).
     public var offset: SourcePosition?
+    /// Point at the field's name rather than its value (an unknown field).
+    public var atName: Bool
 
-    public init(_ message: String, field: String? = nil, offset: SourcePosition? = nil) {
+    public init(_ message: String, field: String? = nil, offset: SourcePosition? = nil, atName: Bool = false) {
         self.message = message
         self.field = field
         self.offset = offset
+        self.atName = atName
     }
 }
 
@@ -59,7 +62,7 @@ public enum ActionValidation {
         p.values.keys.filter { !allowed.contains($0) }.map {
             ActionIssue(
                 "The \(p.kind) action has no parameter '\($0)'; its parameters are \(allowed.joined(separator: ", ")).",
-                field: $0)
+                field: $0, atName: true)
         }
     }
 

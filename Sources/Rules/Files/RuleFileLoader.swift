@@ -274,6 +274,7 @@ private struct Context {
         }
         var values = JSONObject()
         var valueNodes: [String: Node] = [:]
+        var nameNodes: [String: Node] = [:]
         switch v {
         case .mapping(let params):
             for (pk, pv) in params {
@@ -283,6 +284,7 @@ private struct Context {
                 }
                 values[key] = json(pv)
                 valueNodes[key] = pv
+                nameNodes[key] = pk
             }
         case .scalar(let s) where s.string.isEmpty || s.string == "null" || s.string == "~":
             break
@@ -294,7 +296,9 @@ private struct Context {
         let issues = validator(parameters)
         for issue in issues {
             if let field = issue.field, let fieldNode = valueNodes[field] {
-                if let offset = issue.offset {
+                if issue.atName, let nameNode = nameNodes[field] {
+                    error(issue.message, at: nameNode)
+                } else if let offset = issue.offset {
                     let (line, column) = positions.map(fieldNode, offset)
                     error(issue.message, line: line, column: column)
                 } else {

@@ -83,7 +83,10 @@ enum DataFunctions {
     /// when it is not base64.
     static func decode(_ v: JSONValue?, _ scheme: JSONValue?) -> JSONValue? {
         guard isBase64(scheme) else { return nil }
-        guard case .string(let s)? = v else { return v == nil ? nil : .null }
+        guard case .string(let s)? = v else {
+            if v == nil { return nil }
+            return .null
+        }
         guard let data = Data(base64Encoded: s, options: [.ignoreUnknownCharacters]) else { return .null }
         let bytes = [UInt8](data)
         if let json = try? JSONValue.parse(bytes) { return json }

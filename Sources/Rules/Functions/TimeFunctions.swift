@@ -18,8 +18,15 @@ enum TimeFunctions {
         },
         "time_to_epoch": FunctionSpec(2...2) { a, _, _ in
             guard let text = Convert.string(a[0]), let pattern = Convert.string(a[1]) else { return nil }
-            let f = formatter(pattern, TimeZone(identifier: "UTC")!)
-            guard let date = f.date(from: text) else { return nil }
+            let utc = TimeZone(identifier: "UTC")!
+            var date = formatter(pattern, utc).date(from: text)
+            // java.time's VV also reads offsets like "UTC+01:00"; ICU's VV reads only zone ids,
+            // so retry with ICU's GMT-offset field.
+            if date == nil, pattern.contains("VV") {
+                let offsetPattern = pattern.replacingOccurrences(of: "VV", with: "ZZZZ")
+                date = formatter(offsetPattern, utc).date(from: text.replacingOccurrences(of: "UTC", with: "GMT"))
+            }
+            guard let date else { return nil }
             return .int(Int64((date.timeIntervalSince1970 * 1000).rounded()))
         },
     ]
