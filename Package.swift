@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "iotgw",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "iotgw", targets: ["iotgw"]),
         .executable(name: "iotsim", targets: ["iotsim"]),
@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,7 +71,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "IoTCore", "MQTT", "Broker", "Devices", "Shadows", "Rules", "Storage", "Actions",
+                "IoTCore", "MQTT", "Broker", "Devices", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -80,8 +81,9 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "IoTCore", "Gateway", "Storage", "Shadows", "Rules",
+                "IoTCore", "Gateway", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -98,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "iotgw",
             dependencies: [
-                "Gateway", "HTTPAPI", "Rules", "Storage",
+                "Gateway", "HTTPAPI", "Devices", "Storage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,7 +116,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Devices", "MQTT", "Broker"]),
         .testTarget(name: "ShadowsTests", dependencies: ["Shadows"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTPAPI", "GatewayTesting", "MQTT", "Storage"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,86 @@
+import Broker
+import Devices
+import Foundation
+import Logging
+
+/// Where the gateway's MQTT connection goes, and the embedded broker if it runs one.
+struct BrokerEndpoint: Sendable {
+    var host: String
+    var port: Int
+    var clientID: String
+    var username: String?
+    var password: String?
+    var broker: BrokerSupervisor?
+
+    /// The username the gateway itself uses on the embedded broker (full access).
+    static let gatewayUser = "iotgw"
+
+    /// Starts the embedded broker, or parses the external broker URL.
+    static func resolve(
+        configuration: GatewayConfiguration, catalog: DeviceCatalog, deviceKey: [UInt8], metrics: GatewayMetrics,
+        logger: Logger
+    ) async throws -> BrokerEndpoint {
+        switch configuration.broker {
+        case .external(let url):
+            guard let c = URLComponents(string: url), c.scheme == "mqtt", let host = c.host, !host.isEmpty else {
+                throw GatewayStartError("--broker-url must look like mqtt://[user:password@]host:port; got \(url)")
+            }
+            return BrokerEndpoint(
+                host: host, port: c.port ?? 1883, clientID: "iotgw-ingest", username: c.user, password: c.password,
+                broker: nil)
+        case .embedded:
+            let directory = configuration.brokerDirectory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let secret = try GatewaySecret.loadOrCreate(path: (directory as NSString).appendingPathComponent("gateway.secret"))
+            var mosquitto = MosquittoConfig(directory: directory, host: configuration.mqttHost, port: configuration.mqttPort)
+            mosquitto.maxPacketSize = max(mosquitto.maxPacketSize, configuration.maxPayloadBytes + 64 * 1024)
+            let supervisor = BrokerSupervisor(
+                configuration: .init(
+                    mosquitto: mosquitto, users: users(catalog: catalog, deviceKey: deviceKey, gatewaySecret: secret),
+                    acl: acl(catalog: catalog)),
+                logger: logger)
+            supervisor.onRestart { count, reason in
+                metrics.brokerRestarts.increment()
+                logger.error("mosquitto exited unexpectedly and was restarted", metadata: ["restarts": "\(count)", "reason": "\(reason)"])
+            }
+            do { try await supervisor.start() } catch {
+                throw GatewayStartError("\(error)")
+            }
+            return BrokerEndpoint(
+                host: configuration.mqttHost, port: supervisor.port, clientID: "iotgw-ingest", username: gatewayUser,
+                password: secret, broker: supervisor)
+        }
+    }
+
+    /// The gateway's own user plus one user per registered thing.
+    static func users(catalog: DeviceCatalog, deviceKey: [UInt8], gatewaySecret: String) -> [(username: String, password: String)] {
+        [(gatewayUser, gatewaySecret)]
+            + catalog.things().map { ($0.name, DeviceCredentials.password(for: $0.name, key: deviceKey)) }
+    }
+
+    /// Devices may use their own topics only: the defaults plus each type's telemetry topic.
+    static func acl(catalog: DeviceCatalog) -> MosquittoACL {
+        var patterns = MosquittoACL.defaultDevicePatterns
+        for t in catalog.deviceTypes.values.sorted(by: { $0.name < $1.name }) {
+            let line = "pattern readwrite " + t.topicTemplate.replacingOccurrences(of: "{thing}", with: "%u")
+            if !patterns.contains(line) { patterns.append(line) }
+        }
+        return MosquittoACL(fullAccessUsers: [gatewayUser], devicePatterns: patterns)
+    }
+}
+
+/// The gateway's broker password: random, created once, mode 0600.
+enum GatewaySecret {
+    static func loadOrCreate(path: String) throws -> String {
+        if let data = FileManager.default.contents(atPath: path) {
+            let s = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !s.isEmpty { return s }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let secret = Data((0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) }).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw GatewayStartError("cannot write \(path)") }
+        return secret
+    }
+}

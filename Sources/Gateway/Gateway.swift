@@ -1,0 +1,199 @@
+import Broker
+import Devices
+import Foundation
+import IoTCore
+import Logging
+import MQTT
+import Storage
+
+/// The running gateway: broker (embedded or external), the ingest connection, storage
+/// and the services the REST API calls. Build it with `start`, end it with `shutdown`.
+///
+/// One process owns the SQLite file and the embedded broker; scaling past one machine
+/// goes through the broker and storage seams DESIGN.md describes.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let database: GatewayDatabase
+    public let things: ThingRegistry
+    public let telemetry: TelemetryStore
+    public let apiKeys: APIKeyStore
+    public let metrics: GatewayMetrics
+    public let catalog: DeviceCatalog
+    /// The admin key from `DATA/admin.key`.
+    public let adminKey: AdminKeyFile.Contents
+    /// The MQTT endpoint devices connect to (the chosen port when configured as 0).
+    public let mqttHost: String
+    public let mqttPort: Int
+
+    let logger: Logger
+    let broker: BrokerSupervisor?
+    let eventLoop: MQTTEventLoop
+    let ingestClient: MQTTClient
+    let ingest: TelemetryIngest
+    let connected = LockedValue(false)
+    let stopped = LockedValue(false)
+    /// Telemetry filters (one per device type) that ingest subscribes to.
+    let telemetryFilters: [String]
+
+    /// Opens storage, loads `devices/`, starts or reaches the broker, connects and
+    /// subscribes. Returns once messages flow. Errors a user can fix are `GatewayStartError`.
+    public static func start(configuration: GatewayConfiguration, logger: Logger) async throws -> Gateway {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw GatewayStartError("cannot create the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
+        }
+        let catalog: DeviceCatalog
+        if fm.fileExists(atPath: configuration.devicesDirectory) {
+            do { catalog = try DeviceCatalog.load(directory: configuration.devicesDirectory) } catch {
+                throw GatewayStartError("\(error)")
+            }
+        } else {
+            logger.warning("No devices directory; no things are registered", metadata: ["devices": "\(configuration.devicesDirectory)"])
+            catalog = DeviceCatalog(deviceTypes: [:], fleets: [])
+        }
+        let database = try GatewayDatabase(path: configuration.databasePath)
+        let registry = ThingRegistry(database: database)
+        let specs = catalog.things()
+        let synced = try registry.sync(with: specs)
+        logger.info(
+            "Registered things from devices/",
+            metadata: ["things": "\(specs.count)", "added": "\(synced.added)", "removed": "\(synced.removed)"])
+        let keys = APIKeyStore(database: database)
+        let admin = try AdminKeyFile.ensure(path: configuration.adminKeyPath, keys: keys)
+        if admin.created {
+            Console.line(
+                """
+                Created the admin API key (shown once; also in \(configuration.adminKeyPath), mode 0600):
+                  keyId:  \(admin.key.keyId)
+                  secret: \(admin.key.secret)
+                """)
+        }
+        let deviceKey = try DeviceCredentials.loadOrCreateKey(dataDirectory: configuration.dataDirectory)
+        let metrics = GatewayMetrics()
+
+        let endpoint = try await BrokerEndpoint.resolve(
+            configuration: configuration, catalog: catalog, deviceKey: deviceKey, metrics: metrics, logger: logger)
+        Console.line("MQTT broker listening on \(endpoint.host):\(endpoint.port) (\(endpoint.broker == nil ? "external" : "embedded"))")
+
+        let loop = MQTTEventLoop()
+        var clientConfig = MQTTClient.Configuration()
+        clientConfig.host = endpoint.host
+        clientConfig.port = endpoint.port
+        clientConfig.clientID = endpoint.clientID
+        clientConfig.username = endpoint.username
+        clientConfig.password = endpoint.password
+        // A persistent session: while the gateway restarts, the broker keeps queuing
+        // QoS 1 messages for it instead of dropping them.
+        clientConfig.cleanSession = false
+        clientConfig.maxInflightMessages = 1000
+        let client = try MQTTClient(configuration: clientConfig, eventLoop: loop)
+
+        let ingest = TelemetryIngest(
+            things: specs, store: TelemetryStore(database: database), metrics: metrics,
+            configuration: configuration, logger: logger)
+        let gateway = Gateway(
+            configuration: configuration, database: database, registry: registry, keys: keys, metrics: metrics,
+            catalog: catalog, adminKey: admin.key, endpoint: endpoint, logger: logger, eventLoop: loop,
+            client: client, ingest: ingest)
+        ingest.start()
+        client.onMessage { [gateway] message in gateway.route(message) }
+        client.onConnectionEvent { [gateway] event in gateway.connectionChanged(event) }
+        do {
+            try await client.connect()
+            for filter in gateway.telemetryFilters { try await client.subscribe(filter, qos: .atLeastOnce) }
+        } catch {
+            await gateway.shutdown()
+            throw GatewayStartError("cannot use the MQTT broker at \(endpoint.host):\(endpoint.port): \(error)")
+        }
+        logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.telemetryFilters)"])
+        return gateway
+    }
+
+    private init(
+        configuration: GatewayConfiguration, database: GatewayDatabase, registry: ThingRegistry, keys: APIKeyStore,
+        metrics: GatewayMetrics, catalog: DeviceCatalog, adminKey: AdminKeyFile.Contents, endpoint: BrokerEndpoint,
+        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.things = registry
+        self.telemetry = TelemetryStore(database: database)
+        self.apiKeys = keys
+        self.metrics = metrics
+        self.catalog = catalog
+        self.adminKey = adminKey
+        self.mqttHost = endpoint.host
+        self.mqttPort = endpoint.port
+        self.logger = logger
+        self.broker = endpoint.broker
+        self.eventLoop = eventLoop
+        self.ingestClient = client
+        self.ingest = ingest
+        self.telemetryFilters = Array(Set(catalog.deviceTypes.values.map(\.telemetryTopicFilter))).sorted()
+    }
+
+    /// Called on the MQTT loop thread for every incoming message.
+    func route(_ message: MQTTMessage) {
+        metrics.received.increment()
+        let receivedAt = Clock.epochMillis()
+        guard let thing = ingest.thing(forTopic: message.topic) else {
+            ingest.reject(.unknownThing, thing: nil, topic: message.topic)
+            return
+        }
+        // Parse once here; later consumers (rules, shadows) share the parsed value.
+        let parsed =
+            message.payload.count > configuration.maxPayloadBytes ? nil : try? JSONValue.parse(message.payload)
+        ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
+    }
+
+    func connectionChanged(_ event: MQTTConnectionEvent) {
+        switch event {
+        case .connected(let sessionPresent):
+            connected.set(true)
+            metrics.mqttConnected.record(1)
+            logger.info("Connected to the broker", metadata: ["sessionPresent": "\(sessionPresent)"])
+        case .disconnected(let reason):
+            connected.set(false)
+            metrics.mqttConnected.record(0)
+            logger.warning("Lost the broker connection", metadata: ["reason": "\(reason)"])
+        case .reconnecting(let attempt, let delay):
+            metrics.mqttReconnects.increment()
+            logger.info("Reconnecting to the broker", metadata: ["attempt": "\(attempt)", "delay": "\(delay)"])
+        case .closed:
+            connected.set(false)
+            metrics.mqttConnected.record(0)
+        }
+    }
+
+    public func health() -> GatewayHealth {
+        GatewayHealth(
+            brokerConnected: connected.get(), brokerMode: broker == nil ? "external" : "embedded",
+            databaseOK: database.isHealthy(), ingestQueueDepth: ingest.queueDepth)
+    }
+
+    /// Prometheus text exposition, with gauges sampled now.
+    public func metricsExposition() -> [UInt8] {
+        metrics.queueDepth.record(ingest.queueDepth)
+        return metrics.exposition()
+    }
+
+    /// Waits until every message received so far is committed (tests and benchmarks).
+    public func flush() { ingest.flush() }
+
+    /// Stops receiving, commits everything queued, then stops the embedded broker.
+    /// Safe to call more than once; later calls return at once.
+    public func shutdown() async {
+        let already = stopped.withLock { s in
+            defer { s = true }
+            return s
+        }
+        if already { return }
+        await ingestClient.disconnect()
+        ingest.close()
+        eventLoop.shutdown()
+        if let broker { await broker.stop() }
+        logger.info("Gateway stopped")
+    }
+}

@@ -1,0 +1,53 @@
+import GRDB
+
+extension GatewayDatabase {
+    /// Registered, named, append-only migrations: never edit one that has shipped.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-things-telemetry-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE things (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        type TEXT,
+                        fleet TEXT,
+                        source TEXT NOT NULL,          -- 'devices' (from devices/ files) or 'api'
+                        attributes TEXT NOT NULL DEFAULT '{}',
+                        createdAt INTEGER NOT NULL
+                    );
+                    CREATE TABLE messages (
+                        id INTEGER PRIMARY KEY,
+                        thing TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        ts INTEGER NOT NULL,           -- epoch ms: the payload's ts/timestamp, else arrival
+                        receivedAt INTEGER NOT NULL,   -- epoch ms at the gateway
+                        digest INTEGER NOT NULL,       -- 64-bit FNV-1a of the payload
+                        payload TEXT NOT NULL
+                    );
+                    -- A QoS 1 redelivery of a message carrying its own ts is stored once.
+                    CREATE UNIQUE INDEX messages_dedup ON messages(thing, ts, digest);
+                    CREATE TABLE telemetry (
+                        id INTEGER PRIMARY KEY,
+                        messageId INTEGER NOT NULL,
+                        thing TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        ts INTEGER NOT NULL,
+                        value REAL NOT NULL
+                    );
+                    -- One index serves both "all fields" and "one field" queries: a thing has
+                    -- few fields, so filtering the field as a residual beats a second index on
+                    -- every insert.
+                    CREATE INDEX telemetry_by_thing_time ON telemetry(thing, ts, id);
+                    CREATE TABLE api_keys (
+                        keyId TEXT PRIMARY KEY NOT NULL,
+                        secretHash TEXT NOT NULL UNIQUE,
+                        role TEXT NOT NULL,
+                        description TEXT NOT NULL DEFAULT '',
+                        createdAt INTEGER NOT NULL,
+                        revokedAt INTEGER
+                    );
+                    """)
+        }
+        return m
+    }
+}
