@@ -27,6 +27,10 @@ public final class MosquittoProcess: Sendable {
     /// (with its last log lines) if it exits, `notReady` after `readyTimeout`.
     public static func start(config: MosquittoConfig, executable: String? = nil, readyTimeout: Duration = .seconds(10)) async throws -> MosquittoProcess {
         let binary = try executable ?? findExecutable()
+        // Otherwise the other program's listener would look like ours becoming ready.
+        if FreePort.accepts(host: config.host, port: config.port) {
+            throw BrokerError.portInUse(host: config.host, port: config.port)
+        }
         let logOffset = fileSize(config.logPath)
         let child = try ChildProcess.spawn(executable: binary, arguments: ["-c", config.configPath], outputPath: config.logPath)
         let process = MosquittoProcess(config: config, child: child)
