@@ -22,15 +22,7 @@ struct DeviceFileParser {
     init(file: String) { source = YAMLSource(file: file) }
 
     func parse(_ text: String) throws(DeviceFileError) -> DeviceFile {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            throw syntaxError(e)
-        } catch {
-            throw DeviceFileError(.syntax, file: source.file, line: 0, message: "cannot parse YAML: \(error)")
-        }
-        guard let root, root.tagName != .null else { return DeviceFile() }
+        guard let root = try source.compose(text) else { return DeviceFile() }
         let top = try source.mapping(root, "the file", allowed: ["deviceTypes", "fleets"])
         var out = DeviceFile()
         if let types = top["deviceTypes"] {
@@ -40,25 +32,6 @@ struct DeviceFileParser {
             for node in try source.sequence(fleets, "\"fleets\"") { out.fleets.append(try fleet(node)) }
         }
         return out
-    }
-
-    private func syntaxError(_ e: YamlError) -> DeviceFileError {
-        func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> DeviceFileError {
-            let ctx = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-            return DeviceFileError(.syntax, file: source.file, line: mark.line, column: mark.column,
-                                   message: "invalid YAML: \(problem)\(ctx)")
-        }
-        switch e {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            return located(mark, problem, context)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return DeviceFileError(.duplicateName, file: source.file, line: context.mark.line, column: context.mark.column,
-                                   message: "duplicate key \(duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")) in one mapping")
-        default:
-            return DeviceFileError(.syntax, file: source.file, line: 0, message: "cannot parse YAML: \(e)")
-        }
     }
 
     private func name(_ node: Node, _ what: String) throws(DeviceFileError) -> String {

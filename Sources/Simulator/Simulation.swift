@@ -1,0 +1,136 @@
+import Devices
+import Foundation
+import IoTCore
+
+/// Runs a scenario: checks the broker, splits devices over processes, shows live status and
+/// returns the merged report.
+public struct Simulation: Sendable {
+    public var scenario: Scenario
+    public var catalog: DeviceCatalog
+    /// The `iotsim` binary to start as `iotsim worker`; nil runs everything in this process.
+    public var workerExecutable: String?
+    public var status: StatusPrinter
+    public var planner: ShardPlanner
+
+    public init(scenario: Scenario, catalog: DeviceCatalog, workerExecutable: String? = nil,
+                status: StatusPrinter = StatusPrinter(mode: .quiet), planner: ShardPlanner = ShardPlanner()) {
+        self.scenario = scenario
+        self.catalog = catalog
+        self.workerExecutable = workerExecutable
+        self.status = status
+        self.planner = planner
+    }
+
+    public func run() async throws(SimulationError) -> SimulationReport {
+        ShardPlanner.raiseOpenFileLimit()
+        let shards = try planner.plan(devices: scenario.count, forced: scenario.workers ?? (workerExecutable == nil ? 1 : nil))
+        try await Preflight.check(scenario, catalog: catalog)
+        if shards.count == 1 && (workerExecutable == nil || scenario.workers == nil) {
+            return try await runInProcess()
+        }
+        guard let executable = workerExecutable else {
+            throw .invalidInput("\(scenario.count) devices need \(shards.count) processes, but no worker executable was given.")
+        }
+        return try await runWorkers(shards, executable: executable)
+    }
+
+    private func runInProcess() async throws(SimulationError) -> SimulationReport {
+        let engine = try ShardEngine(scenario: scenario, catalog: catalog, ordinals: 0..<scenario.count)
+        let started = IoTCore.Clock.monotonicNanos()
+        let stage = LockedValue(("connect", started, Optional<Double>.none))
+        let ticker = Task { [status, scenario] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let (name, since, total) = stage.get()
+                let (figures, recent) = engine.figures()
+                status.update(stage: name, elapsed: Double(IoTCore.Clock.monotonicNanos() - since) / 1e9, total: total,
+                              requested: scenario.count, figures: figures, recent: recent)
+            }
+        }
+        await engine.connectAll(connectRate: scenario.connectRate)
+        let connectSeconds = Double(IoTCore.Clock.monotonicNanos() - started) / 1e9
+        let connected = engine.figures().total
+        if scenario.count > 0 && connected.connected == 0 {
+            ticker.cancel()
+            await engine.shutdown()
+            status.finish()
+            throw .connection("No device could connect to \(scenario.broker): \(connected.errors.first ?? "no reason given").")
+        }
+        stage.set(("run", IoTCore.Clock.monotonicNanos(), scenario.totalSeconds))
+        await engine.runPhases()
+        ticker.cancel()
+        let figures = engine.figures().total
+        await engine.shutdown()
+        status.finish()
+        return SimulationReport(scenario: scenario, workers: 1, figures: figures, connectSeconds: connectSeconds)
+    }
+
+    private func runWorkers(_ shards: [Range<Int>], executable: String) async throws(SimulationError) -> SimulationReport {
+        var workers: [WorkerProcess] = []
+        for (i, shard) in shards.enumerated() {
+            let w: WorkerProcess
+            do { w = try WorkerProcess(index: i, executable: executable) } catch {
+                workers.forEach { $0.terminate() }
+                throw error
+            }
+            workers.append(w)
+            let share = scenario.connectRate * Double(shard.count) / Double(max(scenario.count, 1))
+            w.send(WorkerCommand(kind: .assign, scenario: scenario, lower: shard.lowerBound, upper: shard.upperBound, connectRate: share))
+        }
+        let board = WorkerBoard(count: workers.count)
+        let started = IoTCore.Clock.monotonicNanos()
+        let stage = LockedValue(("connect", started, Optional<Double>.none))
+        let ticker = Task { [status, scenario] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let (name, since, total) = stage.get()
+                let (figures, recent) = board.merged()
+                status.update(stage: name, elapsed: Double(IoTCore.Clock.monotonicNanos() - since) / 1e9, total: total,
+                              requested: scenario.count, figures: figures, recent: recent)
+            }
+        }
+        for w in workers {
+            Task {
+                while let report = await w.next() {
+                    switch report.kind {
+                    case .progress: board.progress(w.index, report.figures, report.recent)
+                    case .ready: board.ready(w.index, report.figures)
+                    case .final:
+                        board.final(w.index, report.figures)
+                        return
+                    case .failed:
+                        board.fail(report.error ?? "Worker \(w.index) failed.")
+                        return
+                    }
+                }
+                board.fail("Worker \(w.index) exited unexpectedly (status \(await w.waitForExit())).")
+            }
+        }
+        func fail(_ message: String) async -> SimulationError {
+            ticker.cancel()
+            workers.forEach { $0.terminate() }
+            status.finish()
+            return .worker(message)
+        }
+        // Every worker connects its devices, then all start the phases together.
+        while !board.allReady {
+            if let message = board.failure { throw await fail(message) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let connectSeconds = Double(IoTCore.Clock.monotonicNanos() - started) / 1e9
+        if scenario.count > 0 && board.merged().total.connected == 0 {
+            let reason = board.merged().total.errors.first ?? "no reason given"
+            throw await fail("No device could connect to \(scenario.broker): \(reason).")
+        }
+        stage.set(("run", IoTCore.Clock.monotonicNanos(), scenario.totalSeconds))
+        workers.forEach { $0.send(WorkerCommand(kind: .start)) }
+        while !board.allFinal {
+            if let message = board.failure { throw await fail(message) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        ticker.cancel()
+        for w in workers { _ = await w.waitForExit() }
+        status.finish()
+        return SimulationReport(scenario: scenario, workers: workers.count, figures: board.merged().total, connectSeconds: connectSeconds)
+    }
+}
