@@ -22,6 +22,7 @@ public final class TestGateway: @unchecked Sendable {
     /// Why the gateway under test could not be started or used.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The `iotgw` binary: `IOTGW_BINARY`, else next to the running test bundle.
@@ -53,8 +54,9 @@ public final class TestGateway: @unchecked Sendable {
         try devicesYAML.write(toFile: (devices as NSString).appendingPathComponent("fleet.yaml"), atomically: true, encoding: .utf8)
         let stdoutPath = (root as NSString).appendingPathComponent("stdout.log")
         let stderrPath = (root as NSString).appendingPathComponent("stderr.log")
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        for path in [stdoutPath, stderrPath] where !FileManager.default.createFile(atPath: path, contents: nil) {
+            throw Failure(description: "cannot create \(path)")
+        }
 
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binaryPath())

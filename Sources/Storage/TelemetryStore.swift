@@ -51,6 +51,12 @@ public struct TelemetryInsertResult: Sendable, Equatable {
     public var messages = 0
     public var points = 0
     public var duplicates = 0
+
+    public init(messages: Int = 0, points: Int = 0, duplicates: Int = 0) {
+        self.messages = messages
+        self.points = points
+        self.duplicates = duplicates
+    }
 }
 
 /// Time-series storage for telemetry: raw messages plus one row per numeric point.

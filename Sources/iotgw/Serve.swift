@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import HTTPAPI
 import Logging
@@ -61,7 +62,8 @@ struct Serve: AsyncParsableCommand {
             try await GatewayServer.run(configuration: configuration, logger: Logger(label: "iotgw"))
         } catch let error as GatewayStartError {
             // Start-up problems are the user's to fix: one clear line, no stack trace.
-            throw CleanExit.message("iotgw: \(error.description)")
+            FileHandle.standardError.write(Data("iotgw: \(error.description)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

@@ -33,7 +33,8 @@ final class LifecycleTests: XCTestCase {
 
     func testSIGINTAlsoStopsTheBroker() async throws {
         let gw = try await TestGateway.start()
-        XCTAssertEqual(try await gw.stop(signal: SIGINT), 0, gw.logs())
+        let status = try await gw.stop(signal: SIGINT)
+        XCTAssertEqual(status, 0, gw.logs())
         try await waitUntil("mosquitto exits with the gateway") { brokerProcesses(using: gw.dataDirectory).isEmpty }
     }
 
@@ -91,7 +92,8 @@ final class ListeningSocket {
     let port: Int
 
     init() throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")

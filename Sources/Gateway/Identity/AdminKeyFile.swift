@@ -42,7 +42,9 @@ public enum AdminKeyFile {
         data.append(0x0A)
         let tmp = path + ".tmp"
         // Create with 0600 from the start: the secret must never be world-readable, not even briefly.
-        FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: tmp, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp])
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
         try handle.write(contentsOf: data)
         try handle.close()
