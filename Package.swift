@@ -55,6 +55,7 @@ let package = Package(
             ]
         ),
         .target(name: "Shadows", dependencies: ["IoTCore"]),
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Rules", dependencies: ["IoTCore", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "Storage",
@@ -115,6 +116,7 @@ let package = Package(
         .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Devices", "MQTT", "Broker"]),
         .testTarget(name: "ShadowsTests", dependencies: ["Shadows"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "HTTPAPI", "GatewayTesting", "MQTT", "Storage"]),
