@@ -3,15 +3,25 @@
 /// Follows MQTT matching (`+` one level, `#` the rest including the parent level) and the
 /// `$` rule: filters starting with a wildcard do not match topics starting with `$`.
 public struct TopicIndex<ID: Hashable & Sendable, Value: Sendable>: Sendable {
+    // Inlinable so callers in other modules get code specialized for their ID and Value;
+    // unspecialized generic dictionary access costs microseconds per match.
+    @usableFromInline
     struct Node: Sendable {
-        var children: [Substring: Node] = [:]
+        @usableFromInline var children: [String: Node] = [:]
+        /// The `+` child, kept apart (an array of at most one, for indirection) so matching
+        /// does one hash lookup per level.
+        @usableFromInline var plus: [Node] = []
+        /// Entries whose filter ends with `#` after this node.
+        @usableFromInline var multi: [ID: Value] = [:]
         /// Entries whose filter ends at this node.
-        var entries: [ID: Value] = [:]
+        @usableFromInline var entries: [ID: Value] = [:]
 
-        var isEmpty: Bool { children.isEmpty && entries.isEmpty }
+        @usableFromInline init() {}
+
+        var isEmpty: Bool { children.isEmpty && plus.isEmpty && multi.isEmpty && entries.isEmpty }
     }
 
-    private var root = Node()
+    @usableFromInline var root = Node()
     private var filters: [ID: String] = [:]
 
     public init() {}
@@ -27,49 +37,76 @@ public struct TopicIndex<ID: Hashable & Sendable, Value: Sendable>: Sendable {
         precondition(Topic.isValidFilter(filter), "invalid topic filter \(filter)")
         remove(id: id)
         filters[id] = filter
-        let levels = Topic.levels(filter)
-        TopicIndex.insert(&root, levels[...], id, value)
+        TopicIndex.insert(&root, TopicIndex.levels(filter)[...], id, value)
     }
 
     /// Removes the entry `id`; false when there was none.
     @discardableResult
     public mutating func remove(id: ID) -> Bool {
         guard let filter = filters.removeValue(forKey: id) else { return false }
-        TopicIndex.remove(&root, Topic.levels(filter)[...], id)
+        TopicIndex.remove(&root, TopicIndex.levels(filter)[...], id)
         return true
     }
 
     /// The values of every entry whose filter matches `topic`, in no particular order.
+    @inlinable
     public func match(_ topic: String) -> [Value] {
         var out: [Value] = []
-        let levels = Topic.levels(topic)
+        let levels = TopicIndex.levels(topic)
         let dollar = topic.utf8.first == UInt8(ascii: "$")
         TopicIndex.collect(root, levels, 0, dollar, &out)
         return out
     }
 
-    private static func insert(_ node: inout Node, _ levels: ArraySlice<Substring>, _ id: ID, _ value: Value) {
+    /// Splits on '/' by bytes into Strings: splitting by Character walks grapheme clusters and
+    /// hashing a Substring takes a slow normalizing path, each costing more than the trie walk.
+    @inlinable
+    static func levels(_ topic: String) -> [String] {
+        topic.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+    }
+
+    private static func insert(_ node: inout Node, _ levels: ArraySlice<String>, _ id: ID, _ value: Value) {
         guard let head = levels.first else {
             node.entries[id] = value
             return
         }
-        insert(&node.children[head, default: Node()], levels.dropFirst(), id, value)
+        switch head {
+        case "#":
+            node.multi[id] = value
+        case "+":
+            if node.plus.isEmpty { node.plus.append(Node()) }
+            insert(&node.plus[0], levels.dropFirst(), id, value)
+        default:
+            insert(&node.children[head, default: Node()], levels.dropFirst(), id, value)
+        }
     }
 
-    private static func remove(_ node: inout Node, _ levels: ArraySlice<Substring>, _ id: ID) {
+    private static func remove(_ node: inout Node, _ levels: ArraySlice<String>, _ id: ID) {
         guard let head = levels.first else {
             node.entries[id] = nil
             return
         }
-        guard node.children[head] != nil else { return }
-        remove(&node.children[head]!, levels.dropFirst(), id)
-        if node.children[head]!.isEmpty { node.children[head] = nil }
+        switch head {
+        case "#":
+            node.multi[id] = nil
+        case "+":
+            guard !node.plus.isEmpty else { return }
+            remove(&node.plus[0], levels.dropFirst(), id)
+            if node.plus[0].isEmpty { node.plus = [] }
+        default:
+            guard node.children[head] != nil else { return }
+            remove(&node.children[head]!, levels.dropFirst(), id)
+            if node.children[head]!.isEmpty { node.children[head] = nil }
+        }
     }
 
-    private static func collect(_ node: Node, _ levels: [Substring], _ i: Int, _ dollar: Bool, _ out: inout [Value]) {
+    @inlinable
+    static func collect(_ node: Node, _ levels: [String], _ i: Int, _ dollar: Bool, _ out: inout [Value]) {
         let wildcardsAllowed = !(i == 0 && dollar)
-        if wildcardsAllowed, let multi = node.children["#"] {
-            out.append(contentsOf: multi.entries.values)
+        if wildcardsAllowed, !node.multi.isEmpty {
+            out.append(contentsOf: node.multi.values)
         }
         if i == levels.count {
             out.append(contentsOf: node.entries.values)
@@ -78,7 +115,7 @@ public struct TopicIndex<ID: Hashable & Sendable, Value: Sendable>: Sendable {
         if let child = node.children[levels[i]] {
             collect(child, levels, i + 1, dollar, &out)
         }
-        if wildcardsAllowed, let plus = node.children["+"] {
+        if wildcardsAllowed, let plus = node.plus.first {
             collect(plus, levels, i + 1, dollar, &out)
         }
     }

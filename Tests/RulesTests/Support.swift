@@ -19,7 +19,7 @@ enum Fixture {
     static func eval(_ expression: String, _ payload: String = "{}", topic: String = "things/myThings/thingOne") throws -> JSONValue? {
         let f = try Compiler.compile(try Parser.parseExpression(expression))
         let m = message(payload, topic: topic)
-        return try f(Scope(message: m, environment: .standalone, document: m.payload))
+        return try Scope.run(m, .standalone) { (s) throws(RuleEvaluationError) -> JSONValue? in try f(s) }
     }
 }
 

@@ -43,10 +43,11 @@ public struct CompiledRule: Sendable {
     public func evaluateMatched(_ message: RuleMessage, environment: RuleEnvironment = .standalone)
         throws(RuleEvaluationError) -> RuleOutcome
     {
-        let scope = Scope(message: message, environment: environment, document: message.payload)
-        if let condition, try !condition(scope) { return .notMatched(.whereNotTrue) }
-        if message.payload == nil, projection.selectsOnlyAll { return .firedRaw(message.rawPayload) }
-        guard let v = try projection.evaluate(scope) else { return .firedRaw([]) }
-        return .fired(v)
+        try Scope.run(message, environment) { (scope) throws(RuleEvaluationError) -> RuleOutcome in
+            if let condition, try !condition(scope) { return .notMatched(.whereNotTrue) }
+            if message.payload == nil, projection.selectsOnlyAll { return .firedRaw(message.rawPayload) }
+            guard let v = try projection.evaluate(scope) else { return .firedRaw([]) }
+            return .fired(v)
+        }
     }
 }

@@ -104,14 +104,15 @@ public struct SubstitutionTemplate: Sendable {
     public func render(_ message: RuleMessage, environment: RuleEnvironment = .standalone) throws(RuleEvaluationError)
         -> String
     {
-        let scope = Scope(message: message, environment: environment, document: message.payload)
-        var out = ""
-        for part in parts {
-            switch part {
-            case .text(let t): out += t
-            case .expression(let f): out += Convert.string(try f(scope)) ?? ""
+        try Scope.run(message, environment) { (scope) throws(RuleEvaluationError) -> String in
+            var out = ""
+            for part in parts {
+                switch part {
+                case .text(let t): out += t
+                case .expression(let f): out += Convert.string(try f(scope)) ?? ""
+                }
             }
+            return out
         }
-        return out
     }
 }

@@ -8,7 +8,7 @@ enum ContextFunctions {
         "topic": FunctionSpec(0...1) { a, s, _ in
             if a.isEmpty { return .string(s.message.topic) }
             guard let n = Convert.flooredInt(a[0]) else { return nil }
-            return segment(s.message.topic, n).map { .string(String($0)) }
+            return segment(s.message.topic, n).map { .string($0) }
         },
         "clientid": FunctionSpec(0...0) { _, s, _ in .string(s.message.clientId ?? "n/a") },
         "principal": FunctionSpec(0...0) { _, s, _ in s.message.principal.map { .string($0) } },
@@ -20,20 +20,19 @@ enum ContextFunctions {
 
     /// Level `n` (1-based) of a topic, found by scanning bytes instead of splitting the topic.
     @inline(__always)
-    static func segment(_ topic: String, _ n: Int64) -> Substring? {
+    static func segment(_ topic: String, _ n: Int64) -> String? {
         guard n >= 1 else { return nil }
-        let utf8 = topic.utf8
-        var level: Int64 = 1
-        var start = utf8.startIndex
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
-            if utf8[i] == UInt8(ascii: "/") {
-                if level == n { return Substring(utf8[start..<i]) }
+        var topic = topic
+        return topic.withUTF8 { buf in
+            var level: Int64 = 1
+            var start = 0
+            for i in 0..<buf.count where buf[i] == UInt8(ascii: "/") {
+                if level == n { return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self) }
                 level += 1
-                start = utf8.index(after: i)
+                start = i + 1
             }
-            i = utf8.index(after: i)
+            guard level == n else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[start...]), as: UTF8.self)
         }
-        return level == n ? Substring(utf8[start..<i]) : nil
     }
 }

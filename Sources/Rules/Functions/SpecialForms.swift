@@ -8,7 +8,7 @@ enum SpecialForms {
         switch name {
         case "topic":
             guard arguments.count == 1, case .literal(.int(let n), _) = arguments[0] else { return nil }
-            return { s in ContextFunctions.segment(s.message.topic, n).map { .string(String($0)) } }
+            return { s in ContextFunctions.segment(s.message.topic, n).map { .string($0) } }
         case "encode":
             guard arguments.count == 2, case .payload = arguments[0] else { return nil }
             let scheme = try Compiler.compile(arguments[1])
