@@ -152,6 +152,7 @@ final class DocumentedExamplesTests: XCTestCase {
         XCTAssertEqual(
             try CompiledRule(sql: "SELECT encode(*, 'base64') AS data, timestamp() AS ts FROM 'topic/subtopic'").evaluate(m),
             .fired(json(#"{"data":"AP8QgA==","ts":1000}"#)))
+        XCTAssertEqual(try Fixture.run("SELECT * FROM 'topic/subtopic'", "[1, 2]"), .fired([1, 2]), "a non-object JSON payload passes through")
         XCTAssertEqual(
             try CompiledRule(sql: "SELECT * FROM 'topic/subtopic' WHERE device_type = 'thermostat'").evaluate(m),
             .notMatched(.whereNotTrue))

@@ -45,7 +45,13 @@ public struct CompiledRule: Sendable {
     {
         try Scope.run(message, environment) { (scope) throws(RuleEvaluationError) -> RuleOutcome in
             if let condition, try !condition(scope) { return .notMatched(.whereNotTrue) }
-            if message.payload == nil, projection.selectsOnlyAll { return .firedRaw(message.rawPayload) }
+            if projection.selectsOnlyAll {
+                switch message.payload {
+                case nil: return .firedRaw(message.rawPayload)
+                case .object?: break
+                case let other?: return .fired(other)
+                }
+            }
             guard let v = try projection.evaluate(scope) else { return .firedRaw([]) }
             return .fired(v)
         }

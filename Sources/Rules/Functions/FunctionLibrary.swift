@@ -43,8 +43,6 @@ enum FunctionLibrary {
         "sourceip", "get_mqtt_property", "get_user_properties",
     ]
 
-    static var names: [String] { functions.keys.sorted() }
-
     static func compile(name: String, arguments: [Expression], at p: SourcePosition) throws(RuleSQLError) -> Evaluator {
         if let special = try SpecialForms.compile(name: name, arguments: arguments, at: p) { return special }
         guard let spec = functions[name] else {

@@ -36,6 +36,11 @@ struct Lexer {
         i += 1
     }
 
+    private static let pairs: Set<String> = ["<>", "!=", "<=", ">="]
+    private static let singles: Set<Unicode.Scalar> = [
+        "(", ")", "[", "]", "{", "}", ",", ".", "*", "+", "-", "/", "%", "=", "<", ">", ":",
+    ]
+
     private static func isIdentStart(_ c: Unicode.Scalar) -> Bool {
         (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_"
     }
@@ -72,17 +77,15 @@ struct Lexer {
         if Lexer.isDigit(c) { return try number(start) }
         if c == "'" || c == "\"" { return try string(quote: c, start) }
 
-        let two: [String] = ["<>", "!=", "<=", ">="]
         if let d = peek(1) {
             let pair = String(Character(c)) + String(Character(d))
-            if two.contains(pair) {
+            if Lexer.pairs.contains(pair) {
                 advance()
                 advance()
                 return Token(kind: .symbol(pair), position: start)
             }
         }
-        let single: Set<Unicode.Scalar> = ["(", ")", "[", "]", "{", "}", ",", ".", "*", "+", "-", "/", "%", "=", "<", ">", ":"]
-        if single.contains(c) {
+        if Lexer.singles.contains(c) {
             advance()
             return Token(kind: .symbol(String(Character(c))), position: start)
         }

@@ -13,6 +13,11 @@ public struct Parser {
         "TRUE", "FALSE", "NULL", "IN",
     ]
 
+    static let comparisons: [String: BinaryOperator] = [
+        "=": .equal, "<>": .notEqual, "!=": .notEqual, "<": .less, "<=": .lessOrEqual, ">": .greater,
+        ">=": .greaterOrEqual,
+    ]
+
     private init(tokens: [Token]) { self.tokens = tokens }
 
     /// Parses a whole rule statement; FROM must name a quoted MQTT topic filter.
@@ -201,11 +206,7 @@ public struct Parser {
 
     private mutating func comparison() throws(RuleSQLError) -> Expression {
         let l = try additive()
-        let ops: [String: BinaryOperator] = [
-            "=": .equal, "<>": .notEqual, "!=": .notEqual, "<": .less, "<=": .lessOrEqual, ">": .greater,
-            ">=": .greaterOrEqual,
-        ]
-        if case .symbol(let s) = current.kind, let op = ops[s] {
+        if case .symbol(let s) = current.kind, let op = Parser.comparisons[s] {
             let p = current.position
             advance()
             return .binary(op, l, try additive(), p)
