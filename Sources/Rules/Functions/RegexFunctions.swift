@@ -1,6 +1,5 @@
 import Foundation
 import IoTCore
-import Synchronization
 
 /// `regexp_matches`, `regexp_replace`, `regexp_substr` over ICU regular expressions (close to
 /// Java's syntax, which AWS uses). A backtracking pattern can take exponential time, so each
@@ -29,17 +28,14 @@ enum RegexFunctions {
         },
     ]
 
-    private static let cache = Mutex<[String: NSRegularExpression]>([:])
+    private static let cache = RegexCache()
 
     /// The compiled pattern, or nil when it is not a valid regular expression (AWS: Undefined).
     static func regex(_ pattern: String) -> NSRegularExpression? {
         guard pattern.utf8.count <= maxPatternLength else { return nil }
-        if let hit = cache.withLock({ $0[pattern] }) { return hit }
+        if let hit = cache.get(pattern) { return hit }
         guard let re = try? NSRegularExpression(pattern: pattern) else { return nil }
-        cache.withLock {
-            if $0.count >= 512 { $0.removeAll(keepingCapacity: true) }
-            $0[pattern] = re
-        }
+        cache.put(pattern, re)
         return re
     }
 
@@ -95,5 +91,26 @@ enum RegexFunctions {
         }
         out += ns.substring(from: last)
         return out
+    }
+}
+
+/// Compiled patterns by source text, so a rule does not recompile its pattern per message.
+/// `@unchecked Sendable`: `lock` guards `entries`, the only mutable state
+/// (Synchronization's Mutex would need macOS 15, above the package's platform).
+final class RegexCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: NSRegularExpression] = [:]
+
+    func get(_ pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[pattern]
+    }
+
+    func put(_ pattern: String, _ re: NSRegularExpression) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= 512 { entries.removeAll(keepingCapacity: true) }
+        entries[pattern] = re
     }
 }
