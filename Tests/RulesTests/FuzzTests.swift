@@ -94,6 +94,19 @@ final class FuzzTests: XCTestCase {
         XCTAssertGreaterThan(compiled, 200, "the mutations should still produce many valid statements")
     }
 
+    /// Nested queries over a wide array would take n^k steps; the visit budget stops them.
+    func testNestedQueryBlowUpIsStopped() throws {
+        var level = JSONValue.array((0..<100).map { .int(Int64($0)) })
+        for _ in 0..<3 { level = .array(Array(repeating: ["e": level], count: 100)) }
+        let m = RuleMessage(topic: "t", payload: ["e": level])
+        let rule = try CompiledRule(sql: "SELECT (SELECT (SELECT (SELECT (SELECT VALUE 1 FROM e) FROM e) FROM e) FROM e) AS x FROM 't'")
+        let start = Date()
+        XCTAssertThrowsError(try rule.evaluate(m)) { error in
+            XCTAssertTrue((error as? RuleEvaluationError)?.message.contains("nested queries") == true, "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+    }
+
     func testHostilePayloadsOnFixedRules() throws {
         var g = Generator(state: 7)
         let rules = try Self.seeds.map { try CompiledRule(sql: $0) }

@@ -101,4 +101,11 @@ final class OperatorTests: XCTestCase {
     func testDecodeOfUndefinedIsUndefined() {
         check([("decode(missing, 'base64')", nil), ("decode(5, 'base64')", .null)])
     }
+
+    func testResultSizeLimit() throws {
+        let big = String(repeating: "x", count: 200_000)
+        let outcome = try Fixture.run("SELECT s FROM 'topic/subtopic'", #"{"s":"\#(big)"}"#)
+        XCTAssertThrowsError(try outcome.payload())
+        XCTAssertEqual(try outcome.payload(limit: 300_000)?.count, 200_008)
+    }
 }

@@ -247,6 +247,7 @@ enum Compiler {
         return { s throws(RuleEvaluationError) in
             switch try source(s) {
             case .array(let elements)?:
+                try s.spend(elements.count, at: statement.position)
                 var out: [JSONValue] = []
                 out.reserveCapacity(elements.count)
                 for element in elements {

@@ -9,6 +9,9 @@ public enum RuleOutcome: Sendable, Equatable {
     case firedRaw([UInt8])
     case notMatched(NotMatchedReason)
 
+    /// AWS IoT's largest message payload (128 KiB); a bigger rule result is an error.
+    public static let maxPayloadBytes = 128 * 1024
+
     /// The payload an action publishes: the JSON text, or the raw bytes.
     public var payloadBytes: [UInt8]? {
         switch self {
@@ -16,6 +19,16 @@ public enum RuleOutcome: Sendable, Equatable {
         case .firedRaw(let b): return b
         case .notMatched: return nil
         }
+    }
+
+    /// `payloadBytes`, failing when the result is over `limit` bytes (for the rule's errorAction).
+    public func payload(limit: Int = RuleOutcome.maxPayloadBytes) throws(RuleEvaluationError) -> [UInt8]? {
+        guard let bytes = payloadBytes else { return nil }
+        if bytes.count > limit {
+            throw RuleEvaluationError(
+                "The rule's result is \(bytes.count) bytes, over the \(limit)-byte limit.", at: SourcePosition(line: 1, column: 1))
+        }
+        return bytes
     }
 }
 
