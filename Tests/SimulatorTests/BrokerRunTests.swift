@@ -86,6 +86,13 @@ import Testing
         }
         #expect(report.latencyMs.publishAck.count == UInt64(report.messages.acked))
         #expect(report.latencyMs.publishAck.p99 > 0)
+        // The --json shape the acceptance checks read.
+        let json = try JSONValue.parse(Array(try JSONEncoder().encode(report)))
+        #expect(json["devices"]?["connected"]?.intValue == 500)
+        #expect(json["messages"]?["sent"]?.intValue == Int64(messages.count))
+        #expect(json["messages"]?["acked"]?.intValue == Int64(messages.count))
+        #expect(json["messages"]?["failed"]?.intValue == 0)
+        for key in ["p50", "p99", "max"] { #expect(json["latencyMs"]?["publishAck"]?[key]?.doubleValue != nil) }
         try? FileManager.default.removeItem(atPath: devices)
     }
 

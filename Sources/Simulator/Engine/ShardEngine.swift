@@ -385,11 +385,14 @@ public final class ShardEngine: Sendable {
             s.running = false
             s.heap.removeAll()
         }
-        let drainEnd = Self.now() &+ UInt64(scenario.drainSeconds * 1e9)
+        let drainStart = Self.now()
+        let drainEnd = drainStart &+ UInt64(scenario.drainSeconds * 1e9)
         while Self.now() < drainEnd, state.withLock({ s in s.inflight.contains { $0.contains(where: \.telemetry) } }) {
-            try? await Task.sleep(nanoseconds: 20_000_000)
+            try? await Task.sleep(nanoseconds: 5_000_000)
         }
+        let drained = Double(Self.now() - drainStart) / 1e9
         state.withLock { s in
+            s.figures.drainSeconds = drained
             for d in setups.indices { s.failInflight(device: d) }
         }
     }

@@ -17,6 +17,8 @@ public struct ShardFigures: Codable, Sendable {
     public var bytes = 0
     public var shadowReports = 0
     public var shadowDeltas = 0
+    /// Time after the last phase until the last acknowledgement (or the drain timeout).
+    public var drainSeconds = 0.0
     public var publishAck = LatencyHistogram()
     public var connect = LatencyHistogram()
     public var phases: [PhaseFigures] = []
@@ -48,6 +50,7 @@ public struct ShardFigures: Codable, Sendable {
         bytes += o.bytes
         shadowReports += o.shadowReports
         shadowDeltas += o.shadowDeltas
+        drainSeconds = max(drainSeconds, o.drainSeconds)
         publishAck.add(o.publishAck)
         connect.add(o.connect)
         for (i, p) in o.phases.enumerated() {

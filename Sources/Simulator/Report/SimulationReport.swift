@@ -31,7 +31,7 @@ public struct SimulationReport: Codable, Sendable {
         public var malformed: Int
         public var skippedOffline: Int
         public var bytes: Int
-        /// Acknowledged messages per second over the phases.
+        /// Acknowledged messages per second, over the phases plus the time the last acknowledgements took.
         public var ackedPerSecond: Double
     }
 
@@ -64,6 +64,8 @@ public struct SimulationReport: Codable, Sendable {
     public var phases: [PhaseReport]
     /// Seconds spent connecting the devices, before the phases.
     public var connectSeconds: Double
+    /// Seconds after the last phase until the last acknowledgement arrived (or the drain timeout).
+    public var drainSeconds: Double
     public var errors: [String]
 
     public init(scenario: Scenario, workers: Int, figures f: ShardFigures, connectSeconds: Double) {
@@ -79,7 +81,7 @@ public struct SimulationReport: Codable, Sendable {
             durationSeconds: scenario.totalSeconds, workers: workers, credentials: credentials, faults: scenario.faults)
         devices = Devices(requested: scenario.count, connected: f.connected, connectFailed: f.connectFailed,
                           disconnects: f.disconnects, reconnects: f.reconnects, silenced: f.silenced)
-        let seconds = max(scenario.totalSeconds, 1e-9)
+        let seconds = max(scenario.totalSeconds + f.drainSeconds, 1e-9)
         messages = Messages(sent: f.sent, acked: f.acked, failed: f.failed, malformed: f.malformed, skippedOffline: f.skippedOffline,
                             bytes: f.bytes, ackedPerSecond: Self.round(Double(f.acked) / seconds))
         latencyMs = Latency(publishAck: f.publishAck.summary, connect: f.connect.summary)
@@ -91,6 +93,7 @@ public struct SimulationReport: Codable, Sendable {
                                latencyMs: ["publishAck": pf.publishAck.summary])
         }
         self.connectSeconds = Self.round(connectSeconds)
+        drainSeconds = Self.round(f.drainSeconds)
         errors = f.errors
     }
 
