@@ -25,13 +25,38 @@ public struct Simulation: Sendable {
         ShardPlanner.raiseOpenFileLimit()
         let shards = try planner.plan(devices: scenario.count, forced: scenario.workers ?? (workerExecutable == nil ? 1 : nil))
         try await Preflight.check(scenario, catalog: catalog)
-        if shards.count == 1 && (workerExecutable == nil || scenario.workers == nil) {
-            return try await runInProcess()
+        var probe: Probe?
+        if let filter = scenario.probeTopic {
+            let p = try Probe(scenario: scenario, filter: filter, username: scenario.probeUsername, password: scenario.probePassword)
+            try await p.start()
+            probe = p
         }
-        guard let executable = workerExecutable else {
-            throw .invalidInput("\(scenario.count) devices need \(shards.count) processes, but no worker executable was given.")
+        var report: SimulationReport
+        do throws(SimulationError) {
+            if shards.count == 1 && (workerExecutable == nil || scenario.workers == nil) {
+                report = try await runInProcess()
+            } else {
+                guard let executable = workerExecutable else {
+                    throw SimulationError.invalidInput("\(scenario.count) devices need \(shards.count) processes, but no worker executable was given.")
+                }
+                report = try await runWorkers(shards, executable: executable)
+            }
+        } catch {
+            await probe?.stop()
+            throw error
         }
-        return try await runWorkers(shards, executable: executable)
+        if let probe {
+            // Republished copies trail the acknowledgements; give the last ones a moment.
+            let deadline = IoTCore.Clock.monotonicNanos() + 3_000_000_000
+            while probe.result.received < report.messages.acked && IoTCore.Clock.monotonicNanos() < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            let (received, latency) = probe.result
+            report.latencyMs.endToEnd = latency.summary
+            report.probe = SimulationReport.ProbeFigures(topic: probe.filter, received: received)
+            await probe.stop()
+        }
+        return report
     }
 
     private func runInProcess() async throws(SimulationError) -> SimulationReport {

@@ -27,6 +27,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "CA certificate (PEM) for mqtts://.") var cafile: String?
     @Option(help: "Client certificate (PEM) for mqtts://.") var cert: String?
     @Option(help: "Client key (PEM) for mqtts://.") var key: String?
+    @Option(name: .customLong("probe-topic"), help: "Measure end-to-end latency on this topic filter (where a probe rule republishes telemetry).") var probeTopic: String?
+    @Option(name: .customLong("probe-username"), help: "Username of the probe subscriber.") var probeUsername: String?
+    @Option(name: .customLong("probe-password"), help: "Password of the probe subscriber.") var probePassword: String?
     @Option(help: "Write the full report as JSON to this file.") var json: String?
     @Flag(help: "No live status line.") var quiet = false
     @Flag(help: "Log connection warnings.") var verbose = false
@@ -77,6 +80,9 @@ struct Run: AsyncParsableCommand {
         s.password = password
         s.seed = seed
         s.workers = workers
+        s.probeTopic = probeTopic
+        s.probeUsername = probeUsername
+        s.probePassword = probePassword
         if cafile != nil || cert != nil || key != nil {
             s.tls = Scenario.TLSFiles(caFile: cafile, certFile: cert, keyFile: key)
         }

@@ -127,6 +127,19 @@ import Testing
         try? FileManager.default.removeItem(atPath: devices)
     }
 
+    @Test func probeMeasuresEndToEndLatencyOnItsTopic() async throws {
+        let broker = try await TestBroker.start()
+        defer { Task { await broker.stop() } }
+        var (s, catalog) = try scenario(broker, devices: shippedDevices, fleet: "pumps", count: 10, rate: 5, seconds: 2)
+        s.probeTopic = "devices/+/telemetry"
+        s.probeUsername = Self.user.username
+        s.probePassword = Self.user.password
+        let report = try await Simulation(scenario: s, catalog: catalog).run()
+        #expect(report.messages.acked > 50)
+        #expect(report.probe?.received == report.messages.acked)
+        #expect(report.latencyMs.endToEnd?.count == UInt64(report.messages.acked))
+    }
+
     @Test func refusedCredentialsEndTheRunWithOneLine() async throws {
         let broker = try await TestBroker.start()
         defer { Task { await broker.stop() } }

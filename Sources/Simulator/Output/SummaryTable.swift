@@ -13,6 +13,9 @@ public enum SummaryTable {
         lines.append("  messages  sent \(m.sent)  acked \(m.acked)  failed \(m.failed)  malformed \(m.malformed)  skipped offline \(m.skippedOffline)  \(String(format: "%.1f", m.ackedPerSecond)) acked/s")
         let l = r.latencyMs.publishAck
         lines.append("  latency   publish→ack ms  p50 \(f(l.p50))  p90 \(f(l.p90))  p99 \(f(l.p99))  p99.9 \(f(l.p999))  max \(f(l.max))   connect ms p50 \(f(r.latencyMs.connect.p50))  p99 \(f(r.latencyMs.connect.p99))")
+        if let probe = r.probe, let e = r.latencyMs.endToEnd {
+            lines.append("  probe     \(probe.topic): received \(probe.received)  end-to-end ms  p50 \(f(e.p50))  p99 \(f(e.p99))  max \(f(e.max))")
+        }
         if r.shadow.reportsSent > 0 || r.shadow.deltasReceived > 0 {
             lines.append("  shadow    reports sent \(r.shadow.reportsSent)  deltas received \(r.shadow.deltasReceived)")
         }

@@ -38,6 +38,14 @@ public struct SimulationReport: Codable, Sendable {
     public struct Latency: Codable, Sendable {
         public var publishAck: LatencySummary
         public var connect: LatencySummary
+        /// Send (`ts`) to arrival on the probe topic; only with `--probe-topic`.
+        public var endToEnd: LatencySummary?
+    }
+
+    /// What the probe subscriber received.
+    public struct ProbeFigures: Codable, Sendable {
+        public var topic: String
+        public var received: Int
     }
 
     public struct Shadow: Codable, Sendable {
@@ -62,6 +70,7 @@ public struct SimulationReport: Codable, Sendable {
     public var latencyMs: Latency
     public var shadow: Shadow
     public var phases: [PhaseReport]
+    public var probe: ProbeFigures?
     /// Seconds spent connecting the devices, before the phases.
     public var connectSeconds: Double
     /// Seconds after the last phase until the last acknowledgement arrived (or the drain timeout).

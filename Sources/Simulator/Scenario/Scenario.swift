@@ -44,6 +44,11 @@ public struct Scenario: Codable, Sendable {
     public var workers: Int?
     /// How long to wait for outstanding acknowledgements after the last phase.
     public var drainSeconds: Double
+    /// Topic filter a probe rule republishes telemetry to; nil measures no end-to-end latency.
+    public var probeTopic: String?
+    /// Credentials of the probe subscriber (it is not a device, so device ACLs rarely let it read).
+    public var probeUsername: String?
+    public var probePassword: String?
 
     public init(
         broker: BrokerAddress, tls: TLSFiles? = nil, devicesDirectory: String, fleet: String, count: Int, rate: Double? = nil,

@@ -1,5 +1,6 @@
 import Devices
 import Foundation
+import IoTCore
 
 extension Scenario {
     public static let defaultBroker = "mqtt://127.0.0.1:1883"
@@ -46,13 +47,20 @@ extension Scenario {
             if settings.password != nil { throw .invalidInput("--password needs --username.") }
             credentials = .none
         }
+        if let probe = settings.probeTopic, !Topic.isValidFilter(probe) {
+            throw .invalidInput("--probe-topic \"\(probe)\" is not a valid MQTT topic filter.")
+        }
         let phases = settings.phases ?? [Phase(name: "steady", kind: .steady, seconds: settings.duration ?? defaultDuration)]
         let scenario = Scenario(
             broker: broker, tls: settings.tls, devicesDirectory: directory, fleet: fleetName, count: count, rate: settings.rate,
             qos: settings.qos, seed: settings.seed ?? UInt64.random(in: 0...UInt64(Int64.max)),
             connectRate: settings.connectRate ?? defaultConnectRate, phases: phases, faults: settings.faults ?? [],
             credentials: credentials, workers: settings.workers)
-        return (scenario, catalog)
+        var resolved = scenario
+        resolved.probeTopic = settings.probeTopic
+        resolved.probeUsername = settings.probeUsername
+        resolved.probePassword = settings.probePassword
+        return (resolved, catalog)
     }
 
     /// With `--data`, every simulated thing must be one the gateway registered (it has no password otherwise).

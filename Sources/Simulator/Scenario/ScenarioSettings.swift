@@ -18,6 +18,9 @@ public struct ScenarioSettings: Sendable {
     public var dataDirectory: String?
     public var tls: Scenario.TLSFiles?
     public var workers: Int?
+    public var probeTopic: String?
+    public var probeUsername: String?
+    public var probePassword: String?
     /// Where the scenario file names its fleet, so an unknown fleet is reported at that line.
     public var fleetLocation: SourceLocation?
 
@@ -45,6 +48,9 @@ public struct ScenarioSettings: Sendable {
         if let v = other.dataDirectory { s.dataDirectory = v }
         if let v = other.tls { s.tls = v }
         if let v = other.workers { s.workers = v }
+        if let v = other.probeTopic { s.probeTopic = v }
+        if let v = other.probeUsername { s.probeUsername = v }
+        if let v = other.probePassword { s.probePassword = v }
         return s
     }
 }
