@@ -62,6 +62,9 @@ extension MQTTClient {
             return
         }
         let fd = mosquitto_socket(handle.pointer)
+        // libmosquitto does not set close-on-exec; a child process (a function worker, the broker)
+        // holding a copy would keep the connection, and its epoll registration, alive.
+        if fd >= 0 { _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC) }
         let slot = state.withLock { state -> Int in
             state.fd = fd
             state.outArmed = true

@@ -227,8 +227,10 @@ public final class MQTTEventLoop: Sendable {
             }
         }
         // Jobs queued before `finished` was set still run, so their waiters are answered.
+        var droppedTimers = TimerHeap()
         let (clients, lateJobs) = shared.withLock { state -> ([MQTTClient], [@Sendable () -> Void]) in
-            state.timers.removeAll()
+            // Released outside the lock: a timer may hold the last reference to a client.
+            swap(&droppedTimers, &state.timers)
             state.finished = true
             defer {
                 state.clients.removeAll()
@@ -238,6 +240,7 @@ public final class MQTTEventLoop: Sendable {
         }
         for job in lateJobs { job() }
         for client in clients { client.abandon() }
+        droppedTimers.removeAll()
         pthread_setspecific(Self.threadKey, nil)
     }
 
