@@ -32,7 +32,7 @@ for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; s
 "$BIN" run --broker "mqtt://127.0.0.1:$PORT" --devices devices --fleet pumps --count "$DEVICES" --qos 1 \
     --rate "$RATE" --duration "$DURATION" --connect-rate 2000/s --quiet --json "$TMP/report.json" > "$TMP/summary.txt"
 cat "$TMP/summary.txt"
-read -r ACKED SECONDS < <(python3 -c "
+read -r ACKED SIM_SECONDS < <(python3 -c "
 import json; r = json.load(open('$TMP/report.json'))
 print(r['messages']['acked'], r['config']['durationSeconds'] + r['drainSeconds'])")
 
@@ -51,7 +51,7 @@ done
 wait "${PUBS[@]}"
 PUBS=()
 END=$(date +%s.%N)
-python3 - "$ACKED" "$SECONDS" "$((PER * DEVICES))" "$START" "$END" "$DEVICES" <<'PY'
+python3 - "$ACKED" "$SIM_SECONDS" "$((PER * DEVICES))" "$START" "$END" "$DEVICES" <<'PY'
 import sys
 acked, secs, pub_n, start, end, n = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 sim = acked / secs

@@ -296,8 +296,17 @@ public final class ShardEngine: Sendable {
 
     // MARK: Sending
 
+    /// Unacknowledged messages a device may have before it waits, as a real device with a full send
+    /// window would; past the machine's capacity this keeps queues (and latencies) from growing
+    /// without bound while the achieved rate shows in the counts.
+    static let maxInflightPerDevice = 32
+
     private func send(device d: Int, _ s: inout EngineState, now: UInt64, t0: UInt64) {
         let setup = setups[d]
+        if s.inflight[d].count >= Self.maxInflightPerDevice && s.online[d] {
+            s.heap.push(due: now &+ 1_000_000, device: Int32(d))
+            return
+        }
         let elapsed = Double(now &- t0) / 1e9
         defer { reschedule(device: d, after: elapsed, &s, t0: t0) }
         guard let (phase, _) = scenario.phase(at: elapsed) else { return }
