@@ -56,7 +56,10 @@ let package = Package(
         ),
         .target(name: "Shadows", dependencies: ["IoTCore"]),
         .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Rules", dependencies: ["IoTCore", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Rules",
+            dependencies: ["IoTCore", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -72,7 +75,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "IoTCore", "MQTT", "Broker", "Devices", "Storage",
+                "IoTCore", "MQTT", "Broker", "Devices", "Shadows", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -82,7 +85,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "IoTCore", "Gateway", "Storage",
+                "IoTCore", "Gateway", "Storage", "Shadows",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -4,6 +4,7 @@ import Foundation
 import IoTCore
 import Logging
 import MQTT
+import Shadows
 import Storage
 
 /// The running gateway: broker (embedded or external), the ingest connection, storage
@@ -17,6 +18,7 @@ public final class Gateway: Sendable {
     public let things: ThingRegistry
     public let telemetry: TelemetryStore
     public let apiKeys: APIKeyStore
+    public let shadows: ShadowService
     public let metrics: GatewayMetrics
     public let catalog: DeviceCatalog
     /// The admin key from `DATA/admin.key`.
@@ -32,7 +34,9 @@ public final class Gateway: Sendable {
     let ingest: TelemetryIngest
     let connected = LockedValue(false)
     let stopped = LockedValue(false)
-    /// Telemetry filters (one per device type) that ingest subscribes to.
+    /// What the gateway's connection subscribes to; pairwise disjoint.
+    let subscriptions: [String]
+    /// One filter per device type's telemetry topic.
     let telemetryFilters: [String]
 
     /// Opens storage, loads `devices/`, starts or reaches the broker, connects and
@@ -93,28 +97,31 @@ public final class Gateway: Sendable {
         let ingest = TelemetryIngest(
             things: specs, store: TelemetryStore(database: database), metrics: metrics,
             configuration: configuration, logger: logger)
+        let shadows = ShadowService(store: ShadowStore(database: database), logger: logger)
+        shadows.publisher.set(client)
         let gateway = Gateway(
             configuration: configuration, database: database, registry: registry, keys: keys, metrics: metrics,
             catalog: catalog, adminKey: admin.key, endpoint: endpoint, logger: logger, eventLoop: loop,
-            client: client, ingest: ingest)
+            client: client, ingest: ingest, shadows: shadows)
         ingest.start()
+        shadows.start()
         client.onMessage { [gateway] message in gateway.route(message) }
         client.onConnectionEvent { [gateway] event in gateway.connectionChanged(event) }
         do {
             try await client.connect()
-            for filter in gateway.telemetryFilters { try await client.subscribe(filter, qos: .atLeastOnce) }
+            for filter in gateway.subscriptions { try await client.subscribe(filter, qos: .atLeastOnce) }
         } catch {
             await gateway.shutdown()
             throw GatewayStartError("cannot use the MQTT broker at \(endpoint.host):\(endpoint.port): \(error)")
         }
-        logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.telemetryFilters)"])
+        logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.subscriptions)"])
         return gateway
     }
 
     private init(
         configuration: GatewayConfiguration, database: GatewayDatabase, registry: ThingRegistry, keys: APIKeyStore,
         metrics: GatewayMetrics, catalog: DeviceCatalog, adminKey: AdminKeyFile.Contents, endpoint: BrokerEndpoint,
-        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest
+        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest, shadows: ShadowService
     ) {
         self.configuration = configuration
         self.database = database
@@ -131,21 +138,30 @@ public final class Gateway: Sendable {
         self.eventLoop = eventLoop
         self.ingestClient = client
         self.ingest = ingest
+        self.shadows = shadows
+        // The rules engine sees every message, so ingest takes `#`. Mosquitto delivers a
+        // message once per matching subscription, so the filters must not overlap: `#`
+        // never matches `$aws/...` (MQTT spec; notes/mosquitto.md), hence the shadow
+        // request topics are subscribed explicitly (and not as shared subscriptions).
         self.telemetryFilters = Array(Set(catalog.deviceTypes.values.map(\.telemetryTopicFilter))).sorted()
+        self.subscriptions = ["#"] + ShadowTopic.requestFilters
     }
 
     /// Called on the MQTT loop thread for every incoming message.
     func route(_ message: MQTTMessage) {
         metrics.received.increment()
-        let receivedAt = Clock.epochMillis()
-        guard let thing = ingest.thing(forTopic: message.topic) else {
-            ingest.reject(.unknownThing, thing: nil, topic: message.topic)
+        if message.topic.hasPrefix("$aws/things/"), shadows.handleMQTT(topic: message.topic, payload: message.payload) {
             return
         }
-        // Parse once here; later consumers (rules, shadows) share the parsed value.
+        let receivedAt = Clock.epochMillis()
+        // Parse once here; every consumer shares the parsed value.
         let parsed =
             message.payload.count > configuration.maxPayloadBytes ? nil : try? JSONValue.parse(message.payload)
-        ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
+        if let thing = ingest.thing(forTopic: message.topic) {
+            ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
+        } else if telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
+            ingest.reject(.unknownThing, thing: nil, topic: message.topic)
+        }
     }
 
     func connectionChanged(_ event: MQTTConnectionEvent) {
@@ -180,7 +196,10 @@ public final class Gateway: Sendable {
     }
 
     /// Waits until every message received so far is committed (tests and benchmarks).
-    public func flush() { ingest.flush() }
+    public func flush() {
+        ingest.flush()
+        shadows.flush()
+    }
 
     /// Stops receiving, commits everything queued, then stops the embedded broker.
     /// Safe to call more than once; later calls return at once.
@@ -190,8 +209,13 @@ public final class Gateway: Sendable {
             return s
         }
         if already { return }
+        // Stop new work, finish what was received (shadow responses still need the
+        // connection), then disconnect and close the queues.
+        for filter in subscriptions { try? await ingestClient.unsubscribe(filter) }
+        flush()
         await ingestClient.disconnect()
         ingest.close()
+        shadows.close()
         eventLoop.shutdown()
         if let broker { await broker.stop() }
         logger.info("Gateway stopped")

@@ -16,6 +16,7 @@ public struct GatewayAPI: Sendable {
         addHealthRoutes(to: router)
         addOpenAPIRoutes(to: router)
         addThingRoutes(to: router)
+        addShadowRoutes(to: router)
         return router
     }
 

@@ -48,6 +48,20 @@ extension GatewayDatabase {
                     );
                     """)
         }
+        m.registerMigration("v2-shadows") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE shadows (
+                        thing TEXT NOT NULL,
+                        name TEXT NOT NULL,            -- '' for the classic shadow
+                        document BLOB NOT NULL,        -- the Shadows module's stored encoding
+                        version INTEGER NOT NULL,
+                        deleted INTEGER NOT NULL,      -- kept after delete so versions continue
+                        updatedAt INTEGER NOT NULL,
+                        PRIMARY KEY (thing, name)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }
