@@ -15,15 +15,6 @@ public enum DurationText {
         }
         return nil
     }
-
-    /// Shortest text that `parse` reads back as the same duration, for messages and reports.
-    public static func format(_ d: Duration) -> String {
-        let ms = d.inMilliseconds
-        if ms % 3_600_000 == 0 && ms > 0 { return "\(ms / 3_600_000)h" }
-        if ms % 60_000 == 0 && ms > 0 { return "\(ms / 60_000)m" }
-        if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
-    }
 }
 
 extension Duration {

@@ -3,7 +3,6 @@ import MQTT
 
 /// The fixed part of one simulated device: who it is, where it publishes, how it connects.
 struct DeviceSetup: Sendable {
-    let ordinal: Int
     let thing: String
     let topic: String
     let qos: MQTTQoS

@@ -51,7 +51,7 @@ public final class ShardEngine: Sendable {
                 }
             }
             setups.append(DeviceSetup(
-                ordinal: ordinal, thing: thing, topic: type.telemetryTopic(for: thing), qos: qos, configuration: config,
+                thing: thing, topic: type.telemetryTopic(for: thing), qos: qos, configuration: config,
                 baseRate: baseRate, jitter: type.jitter, shadow: type.shadow, skewMillis: skew, silentFaults: silent,
                 disconnectFaults: storms))
             generators.append(TelemetryGenerator(type: type, random: SeededRandom(seed: scenario.seed, stream: UInt64(ordinal))))
