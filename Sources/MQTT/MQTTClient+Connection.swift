@@ -57,7 +57,7 @@ extension MQTTClient {
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
             let error: MQTTError = rc == MOSQ_ERR_INVAL.rawValue
                 ? .invalidConfiguration(field: "keepAlive", reason: "host, port or keepAlive is out of range (keepAlive must be 0 or 5...65535)")
-                : .connectFailed(broker: configuration.brokerAddress, reason: MQTTError.libraryReason(rc, errno: savedErrno))
+                : .connectFailed(broker: configuration.brokerAddress, reason: connectFailureReason(rc, errno: savedErrno))
             attemptFailed(attempt, error)
             return
         }
@@ -71,6 +71,13 @@ extension MQTTClient {
             return state.slot
         }
         if fd >= 0 { _ = eventLoop.watch(fd: fd, slot: slot, write: true) }
+    }
+
+    private func connectFailureReason(_ rc: Int32, errno savedErrno: Int32) -> String {
+        if rc == MOSQ_ERR_TLS.rawValue {
+            return "the TLS handshake failed (is the broker's certificate signed by the configured CA, and does it name the host?)"
+        }
+        return MQTTError.libraryReason(rc, errno: savedErrno)
     }
 
     /// Ends attempt `attempt` with `error` (ignored if that attempt is already over).
@@ -174,7 +181,7 @@ extension MQTTClient {
             state.outArmed = false
             switch state.phase {
             case .connecting:
-                let reason = rc == 0 ? "the broker closed the connection" : MQTTError.libraryReason(rc, errno: savedErrno)
+                let reason = rc == 0 ? "the broker closed the connection" : connectFailureReason(rc, errno: savedErrno)
                 connectFailure = (state.attempt, state.refusal ?? .connectFailed(broker: configuration.brokerAddress, reason: reason))
             case .connected:
                 let reason = describeLoss(rc, errno: savedErrno)
@@ -230,16 +237,31 @@ extension MQTTClient {
             for _ in 0..<Self.readBudget {
                 errno = 0
                 let rc = mosquitto_loop_read(m, 1)
-                // A failed read already closed the socket and reported it through on_disconnect.
-                if rc != MOSQ_ERR_SUCCESS.rawValue { return }
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    failedWithoutCallback(rc: rc, errno: errno, fd: fd)
+                    return
+                }
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
                 if mosquitto_socket(m) != fd { return }
             }
         }
         if flags & EPOLLOUT.rawValue != 0 {
-            if mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS.rawValue { return }
+            errno = 0
+            let rc = mosquitto_loop_write(m, 1)
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                failedWithoutCallback(rc: rc, errno: errno, fd: fd)
+                return
+            }
         }
         updateInterest()
+    }
+
+    /// Most read/write failures close the socket and call on_disconnect; a failed TLS handshake
+    /// closes it silently (net__socket_connect_tls), so report that one here.
+    private func failedWithoutCallback(rc: Int32, errno savedErrno: Int32, fd: Int32) {
+        guard state.withLock({ $0.fd == fd }) else { return }
+        if mosquitto_socket(handle.pointer) == fd { eventLoop.unwatch(fd: fd) }
+        didDisconnect(rc: rc, errno: savedErrno)
     }
 
     /// Registers EPOLLOUT exactly while libmosquitto has data queued for this socket.

@@ -184,7 +184,10 @@ public final class MQTTClient: Sendable {
             mosquitto_publish(handle.pointer, &mid, name, Int32(payload.count), payload.baseAddress, qos.rawValue, retain)
         }
         let savedErrno = errno
-        if rc != MOSQ_ERR_SUCCESS.rawValue {
+        // For QoS 1/2 libmosquitto has already queued the message when sending fails for lack of a
+        // connection; it resends it after reconnecting, so the publish is under way, not failed.
+        let queuedAnyway = qos != .atMostOnce && (rc == MOSQ_ERR_NO_CONN.rawValue || rc == MOSQ_ERR_CONN_LOST.rawValue || rc == MOSQ_ERR_ERRNO.rawValue)
+        if rc != MOSQ_ERR_SUCCESS.rawValue && !queuedAnyway {
             if rc == MOSQ_ERR_INVAL.rawValue && !Topic.isValidName(topic) { throw .invalidTopic(topic) }
             if rc == MOSQ_ERR_NO_CONN.rawValue {
                 throw .publishFailed(topic: topic, reason: "the client is not connected to \(configuration.brokerAddress)")

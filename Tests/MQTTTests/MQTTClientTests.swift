@@ -167,6 +167,22 @@ final class MQTTClientTests: XCTestCase {
         XCTAssertTrue(received.all[0].hasPrefix("after-"))
     }
 
+    func testQoS1PublishMadeWhileBrokerIsDownCompletesAfterReconnect() async throws {
+        let publisher = try await connectedClient("outage-pub")
+        await broker.kill()
+        try await waitUntil("the client notices the broker is gone") { !publisher.isConnected }
+        let pending = Task { try await publisher.publish(topic: "outage/t", payload: "kept", qos: .atLeastOnce) }
+        do {
+            try await publisher.publish(topic: "outage/t", payload: "lost", qos: .atMostOnce)
+            XCTFail("QoS 0 while disconnected must fail at once")
+        } catch let error as MQTTError {
+            guard case .publishFailed = error else { return XCTFail("unexpected error: \(error)") }
+        }
+        try await broker.restart()
+        try await pending.value
+        XCTAssertTrue(publisher.isConnected)
+    }
+
     func testPersistentSessionReceivesMessagesPublishedWhileAway() async throws {
         let persistent: (inout MQTTClient.Configuration) -> Void = { $0.cleanSession = false }
         let first = try await connectedClient("persist", configure: persistent)
