@@ -19,6 +19,9 @@ import Logging
 /// acknowledged; `publish` completes on PUBACK (QoS 1) or PUBCOMP (QoS 2), and for QoS 0 when the
 /// packet has been written to the socket.
 ///
+/// Once `connect()` succeeds the event loop keeps the client (and its connection) alive until
+/// `disconnect()`, even if the caller drops its reference.
+///
 /// Handlers (`onMessage`, `onPublishAck`, `onConnectionEvent`) run on the event loop thread and
 /// must return quickly; the one exception is the QoS 0 publish acknowledgement for a publish made
 /// from another thread, which libmosquitto reports on that thread while writing the packet.
