@@ -1,4 +1,6 @@
 /// The SigV4 canonical request, built the way botocore's `SigV4Auth.canonical_request` builds it for non-S3 services.
+///
+/// Everything works on UTF-8 bytes: Character-based splitting cost more than all the hashing together.
 struct CanonicalRequest {
     /// How the query string is canonicalized; clients differ only when the wire query is not already RFC 3986.
     enum QueryForm: CaseIterable {
@@ -11,20 +13,23 @@ struct CanonicalRequest {
     /// Canonical URI: dot segments and empty segments removed, then the received (already encoded) path
     /// encoded once more, so `%2F` becomes `%252F`; AWS calls this double encoding for non-S3 services.
     static func path(_ rawPath: String) -> [UInt8] {
-        var segments: [Substring] = []
-        for segment in rawPath.split(separator: "/", omittingEmptySubsequences: true) {
-            switch segment {
-            case ".": continue
-            case "..": if !segments.isEmpty { segments.removeLast() }
-            default: segments.append(segment)
+        let bytes = Array(rawPath.utf8)
+        var segments: [ArraySlice<UInt8>] = []
+        for segment in bytes.split(separator: UInt8(ascii: "/")) {
+            if segment.elementsEqual(".".utf8) { continue }
+            if segment.elementsEqual("..".utf8) {
+                if !segments.isEmpty { segments.removeLast() }
+                continue
             }
+            segments.append(segment)
         }
         var output: [UInt8] = [UInt8(ascii: "/")]
+        output.reserveCapacity(bytes.count + 16)
         for (index, segment) in segments.enumerated() {
             if index > 0 { output.append(UInt8(ascii: "/")) }
-            URIEncoding.encode(segment.utf8, keepSlash: false, into: &output)
+            URIEncoding.encode(segment, keepSlash: false, into: &output)
         }
-        if rawPath.utf8.last == UInt8(ascii: "/") && !segments.isEmpty { output.append(UInt8(ascii: "/")) }
+        if bytes.last == UInt8(ascii: "/") && !segments.isEmpty { output.append(UInt8(ascii: "/")) }
         return output
     }
 
@@ -32,12 +37,14 @@ struct CanonicalRequest {
     /// by decoded name (presigned URLs leave `X-Amz-Signature` out of what they sign).
     static func query(_ rawQuery: String?, form: QueryForm, excluding excluded: String? = nil) -> [UInt8] {
         guard let rawQuery, !rawQuery.isEmpty else { return [] }
+        let bytes = Array(rawQuery.utf8)
+        let excludedBytes = excluded.map { Array($0.utf8) }
         var pairs: [(name: [UInt8], value: [UInt8])] = []
-        for piece in rawQuery.split(separator: "&", omittingEmptySubsequences: form == .reencoded) {
-            let equals = piece.firstIndex(of: "=")
-            let name = equals.map { piece[..<$0] } ?? piece
-            let value = equals.map { piece[piece.index(after: $0)...] } ?? ""
-            if let excluded, URIEncoding.decode(name) == Array(excluded.utf8) { continue }
+        for piece in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: form == .reencoded) {
+            let equals = piece.firstIndex(of: UInt8(ascii: "=")) ?? piece.endIndex
+            let name = piece[..<equals]
+            let value = equals == piece.endIndex ? [] : piece[(equals + 1)...]
+            if let excludedBytes, URIEncoding.decode(name) == excludedBytes { continue }
             switch form {
             case .reencoded:
                 var encodedName: [UInt8] = []
@@ -46,7 +53,7 @@ struct CanonicalRequest {
                 URIEncoding.encode(URIEncoding.decode(value), keepSlash: false, into: &encodedValue)
                 pairs.append((encodedName, encodedValue))
             case .asReceived:
-                pairs.append((Array(name.utf8), Array(value.utf8)))
+                pairs.append((Array(name), Array(value)))
             }
         }
         pairs.sort { lhs, rhs in
@@ -54,6 +61,7 @@ struct CanonicalRequest {
                 ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
         }
         var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 16)
         for (index, pair) in pairs.enumerated() {
             if index > 0 { output.append(UInt8(ascii: "&")) }
             output += pair.name
@@ -63,22 +71,33 @@ struct CanonicalRequest {
         return output
     }
 
-    /// Canonical headers block (each `name:value\n`) for the signed names in the order the client listed them;
-    /// repeated fields are joined with `,` and each value has its whitespace runs collapsed to one space.
-    static func headers(signed names: [Substring], of request: SigV4Request) throws(SigV4Error) -> [UInt8] {
+    /// Canonical headers block (each `name:value\n`) for the signed names (lowercased) in the order the client
+    /// listed them; repeated fields are joined with `,` and each value has its whitespace runs collapsed to one
+    /// space and its ends trimmed, as botocore's `' '.join(value.split())` does.
+    static func headers(signed names: [String], of request: SigV4Request) throws(SigV4Error) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(names.count * 48)
         for name in names {
-            let lowercased = name.lowercased()
-            let values = request.values(of: lowercased)
+            let values = request.values(of: name)
             guard !values.isEmpty else {
-                throw .incomplete(
-                    "The header '\(lowercased)' is listed in SignedHeaders but is missing from the request.")
+                throw .incomplete("The header '\(name)' is listed in SignedHeaders but is missing from the request.")
             }
-            output += lowercased.utf8
+            output += name.utf8
             output.append(UInt8(ascii: ":"))
             for (index, value) in values.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                output += value.split(whereSeparator: \.isSigV4Whitespace).joined(separator: " ").utf8
+                var pendingSpace = false
+                var wroteAny = false
+                for byte in value.utf8 {
+                    if isWhitespace(byte) {
+                        pendingSpace = wroteAny
+                    } else {
+                        if pendingSpace { output.append(UInt8(ascii: " ")) }
+                        output.append(byte)
+                        pendingSpace = false
+                        wroteAny = true
+                    }
+                }
             }
             output.append(UInt8(ascii: "\n"))
         }
@@ -87,12 +106,11 @@ struct CanonicalRequest {
 
     /// The full canonical request: method, URI, query, headers, signed header names, payload hash.
     static func build(
-        method: String, path: [UInt8], query: [UInt8], headers: [UInt8], signedHeaders: Substring,
-        payloadHash: String
+        method: String, path: [UInt8], query: [UInt8], headers: [UInt8], signedHeaders: String, payloadHash: String
     ) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(path.count + query.count + headers.count + signedHeaders.utf8.count + 128)
-        output += method.uppercased().utf8
+        for byte in method.utf8 { output.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte) }
         output.append(UInt8(ascii: "\n"))
         output += path
         output.append(UInt8(ascii: "\n"))
@@ -105,12 +123,9 @@ struct CanonicalRequest {
         output += payloadHash.utf8
         return output
     }
-}
 
-extension Character {
-    /// Python's `str.split()` with no argument, which botocore uses to trim header values, splits on these.
-    fileprivate var isSigV4Whitespace: Bool {
-        self == " " || self == "\t" || self == "\n" || self == "\r" || self == "\u{0B}" || self == "\u{0C}"
-            || self == "\r\n"
+    /// The ASCII whitespace Python's `str.split()` splits on (tab to carriage return, the four separators, space).
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte) || (0x1C...0x1F).contains(byte)
     }
 }

@@ -30,7 +30,7 @@ public struct SigV4Verifier: Sendable {
     /// or nil if unknown.
     public func verify(_ request: SigV4Request, secretFor: (String) throws -> String?) throws(SigV4Error) -> String {
         let parameters = try signatureParameters(of: request)
-        guard services.contains(String(parameters.service)) else {
+        guard services.contains(parameters.service) else {
             throw .invalid(
                 "Credential should be scoped to correct service: '\(services.sorted().joined(separator: "' or '"))', "
                     + "not '\(parameters.service)'.")
@@ -53,7 +53,7 @@ public struct SigV4Verifier: Sendable {
         for canonical in canonicalRequests {
             let stringToSign =
                 "\(SignatureParameters.algorithm)\n\(timestamp.text)\n\(scope)\n\(Hex.encode(SHA256.hash(data: canonical)))"
-            let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey)
+            let signature = HMACSHA256.authenticationCode(key: signingKey, message: Array(stringToSign.utf8))
             if Hex.constantTimeEquals(Hex.encode(signature), parameters.signature) { return parameters.accessKeyId }
         }
         throw .signatureDoesNotMatch
@@ -64,8 +64,8 @@ public struct SigV4Verifier: Sendable {
     static func canonicalRequests(
         _ request: SigV4Request, _ parameters: SignatureParameters
     ) throws(SigV4Error) -> [[UInt8]] {
-        let signedNames = parameters.signedHeaders.split(separator: ";")
-        guard signedNames.contains(where: { $0.lowercased() == "host" }) else {
+        let signedNames = parameters.signedHeaderNames
+        guard signedNames.contains("host") else {
             throw .incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }
         let headers = try CanonicalRequest.headers(signed: signedNames, of: request)
@@ -146,10 +146,10 @@ public struct SigV4Verifier: Sendable {
     }
 
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
-    private static func signingKey(secret: String, _ parameters: SignatureParameters) -> SymmetricKey {
-        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
-        for element in [parameters.scopeDate, parameters.region, parameters.service, Substring(SignatureParameters.terminator)] {
-            key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(element.utf8), using: key))
+    private static func signingKey(secret: String, _ parameters: SignatureParameters) -> [UInt8] {
+        var key = Array("AWS4\(secret)".utf8)
+        for element in [parameters.scopeDate, parameters.region, parameters.service, SignatureParameters.terminator] {
+            key = HMACSHA256.authenticationCode(key: key, message: Array(element.utf8))
         }
         return key
     }

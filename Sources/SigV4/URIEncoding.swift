@@ -26,22 +26,14 @@ enum URIEncoding {
         }
     }
 
-    static func encode(_ string: Substring, keepSlash: Bool = false) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(string.utf8.count)
-        encode(string.utf8, keepSlash: keepSlash, into: &output)
-        return output
-    }
-
     /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays literal, and `+` stays `+`
     /// because SigV4 clients send spaces as `%20`.
-    static func decode(_ string: Substring) -> [UInt8] {
-        let bytes = Array(string.utf8)
+    static func decode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
                 let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
             {
                 output.append(high << 4 | low)
