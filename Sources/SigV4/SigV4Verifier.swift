@@ -49,10 +49,11 @@ public struct SigV4Verifier: Sendable {
         guard let secret else { throw .unrecognizedClient }
 
         let signingKey = Self.signingKey(secret: secret, parameters)
-        let scope = "\(parameters.scopeDate)/\(parameters.region)/\(parameters.service)/\(SignatureParameters.terminator)"
+        let scope = [parameters.scopeDate, parameters.region, parameters.service, SignatureParameters.terminator]
+            .joined(separator: "/")
         for canonical in canonicalRequests {
-            let stringToSign =
-                "\(SignatureParameters.algorithm)\n\(timestamp.text)\n\(scope)\n\(Hex.encode(SHA256.hash(data: canonical)))"
+            let canonicalHash = Hex.encode(SHA256.hash(data: canonical))
+            let stringToSign = "\(SignatureParameters.algorithm)\n\(timestamp.text)\n\(scope)\n\(canonicalHash)"
             let signature = HMACSHA256.authenticationCode(key: signingKey, message: Array(stringToSign.utf8))
             if Hex.constantTimeEquals(Hex.encode(signature), parameters.signature) { return parameters.accessKeyId }
         }
@@ -94,7 +95,8 @@ public struct SigV4Verifier: Sendable {
         if let query = request.query, Self.isSigV4(request) {
             return try SignatureParameters(presignedQuery: query)
         }
-        throw SigV4Error(code: "MissingAuthenticationTokenException", message: "Missing Authentication Token", status: 403)
+        throw SigV4Error(
+            code: "MissingAuthenticationTokenException", message: "Missing Authentication Token", status: 403)
     }
 
     /// The signed timestamp: `X-Amz-Date` wins over `Date`, as in the specification.

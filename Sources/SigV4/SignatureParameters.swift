@@ -27,7 +27,8 @@ struct SignatureParameters {
         }
     }
 
-    /// Parses `AWS4-HMAC-SHA256 Credential=AKID/20261127/us-east-1/iotdata/aws4_request, SignedHeaders=host;x-amz-date, Signature=…`.
+    /// Parses `AWS4-HMAC-SHA256 Credential=AKID/20261127/us-east-1/iotdata/aws4_request,
+    /// SignedHeaders=host;x-amz-date, Signature=…`.
     init(authorization header: String) throws(SigV4Error) {
         let bytes = Array(header.utf8)
         let start = bytes.firstIndex { $0 != UInt8(ascii: " ") } ?? bytes.endIndex
@@ -90,14 +91,17 @@ struct SignatureParameters {
         }
         guard let seconds = Int64(expires), seconds >= 0, seconds <= Self.maxPresignedExpiry else {
             throw .incomplete(
-                "X-Amz-Expires must be a whole number of seconds from 0 to \(Self.maxPresignedExpiry), not '\(expires)'.")
+                "X-Amz-Expires must be a whole number of seconds from 0 to \(Self.maxPresignedExpiry), "
+                    + "not '\(expires)'.")
         }
         try self.init(
             credential: credential, signedHeaders: signedHeaders, signature: signature,
             presigned: Presigned(timestamp: timestamp, expiresSeconds: seconds))
     }
 
-    private init(credential: String, signedHeaders: String, signature: String, presigned: Presigned?) throws(SigV4Error) {
+    private init(
+        credential: String, signedHeaders: String, signature: String, presigned: Presigned?
+    ) throws(SigV4Error) {
         // The key id is everything before the last four scope fields, so an id containing '/' still parses.
         let parts = Array(credential.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
@@ -107,7 +111,8 @@ struct SignatureParameters {
         }
         guard parts[parts.count - 1] == Self.terminator else {
             throw .incomplete(
-                "Credential should be scoped with a valid terminator: '\(Self.terminator)', not '\(parts[parts.count - 1])'.")
+                "Credential should be scoped with a valid terminator: '\(Self.terminator)', "
+                    + "not '\(parts[parts.count - 1])'.")
         }
         accessKeyId = parts[..<(parts.count - 4)].joined(separator: "/")
         scopeDate = parts[parts.count - 4]
