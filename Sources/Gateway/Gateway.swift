@@ -4,6 +4,7 @@ import Foundation
 import IoTCore
 import Logging
 import MQTT
+import Rules
 import Shadows
 import Storage
 
@@ -19,6 +20,8 @@ public final class Gateway: Sendable {
     public let telemetry: TelemetryStore
     public let apiKeys: APIKeyStore
     public let shadows: ShadowService
+    /// The rules engine: rules from the rules folder and the REST API.
+    public let rules: RuleEngine
     public let metrics: GatewayMetrics
     public let catalog: DeviceCatalog
     /// The admin key from `DATA/admin.key`.
@@ -64,7 +67,7 @@ public final class Gateway: Sendable {
         logger.info(
             "Registered things from devices/",
             metadata: ["things": "\(specs.count)", "added": "\(synced.added)", "removed": "\(synced.removed)"])
-        let keys = APIKeyStore(database: database)
+        let keys = try APIKeyStore(database: database)
         let admin = try AdminKeyFile.ensure(path: configuration.adminKeyPath, keys: keys)
         if admin.created {
             Console.line(
@@ -99,12 +102,24 @@ public final class Gateway: Sendable {
             configuration: configuration, logger: logger)
         let shadows = ShadowService(store: ShadowStore(database: database), logger: logger)
         shadows.publisher.set(client)
+        let rules = RuleEngine(
+            rulesDirectory: configuration.rulesDirectory, store: RuleStore(database: database), metrics: metrics,
+            client: client, shadows: shadows, logger: logger)
+        // Shadow documents the gateway publishes reach rules here, not through the broker: a
+        // broker subscription on `$aws/...` would also deliver shadow requests a second time.
+        shadows.documentsObserver.set { [rules] topic, payload in
+            rules.handle(topic: topic, payload: payload, parsed: try? JSONValue.parse(payload), clientId: nil)
+        }
         let gateway = Gateway(
             configuration: configuration, database: database, registry: registry, keys: keys, metrics: metrics,
             catalog: catalog, adminKey: admin.key, endpoint: endpoint, logger: logger, eventLoop: loop,
-            client: client, ingest: ingest, shadows: shadows)
+            client: client, ingest: ingest, shadows: shadows, rules: rules)
         ingest.start()
         shadows.start()
+        do { try rules.load() } catch {
+            await gateway.shutdown()
+            throw GatewayStartError("cannot read the rules stored in \(configuration.databasePath): \(error)")
+        }
         client.onMessage { [gateway] message in gateway.route(message) }
         client.onConnectionEvent { [gateway] event in gateway.connectionChanged(event) }
         do {
@@ -115,13 +130,15 @@ public final class Gateway: Sendable {
             throw GatewayStartError("cannot use the MQTT broker at \(endpoint.host):\(endpoint.port): \(error)")
         }
         logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.subscriptions)"])
+        rules.startWatching()
         return gateway
     }
 
     private init(
         configuration: GatewayConfiguration, database: GatewayDatabase, registry: ThingRegistry, keys: APIKeyStore,
         metrics: GatewayMetrics, catalog: DeviceCatalog, adminKey: AdminKeyFile.Contents, endpoint: BrokerEndpoint,
-        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest, shadows: ShadowService
+        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest, shadows: ShadowService,
+        rules: RuleEngine
     ) {
         self.configuration = configuration
         self.database = database
@@ -139,6 +156,7 @@ public final class Gateway: Sendable {
         self.ingestClient = client
         self.ingest = ingest
         self.shadows = shadows
+        self.rules = rules
         // The rules engine sees every message, so ingest takes `#`. Mosquitto delivers a
         // message once per matching subscription, so the filters must not overlap: `#`
         // never matches `$aws/...` (MQTT spec; notes/mosquitto.md), hence the shadow
@@ -151,17 +169,23 @@ public final class Gateway: Sendable {
     func route(_ message: MQTTMessage) {
         metrics.received.increment()
         if message.topic.hasPrefix("$aws/things/"), shadows.handleMQTT(topic: message.topic, payload: message.payload) {
+            // The broker ACL makes a device's client id its thing name, the only one allowed on its shadow topics.
+            rules.handle(
+                topic: message.topic, payload: message.payload, parsed: try? JSONValue.parse(message.payload),
+                clientId: RuleEngine.shadowThing(message.topic))
             return
         }
         let receivedAt = Clock.epochMillis()
         // Parse once here; every consumer shares the parsed value.
         let parsed =
             message.payload.count > configuration.maxPayloadBytes ? nil : try? JSONValue.parse(message.payload)
-        if let thing = ingest.thing(forTopic: message.topic) {
+        let thing = ingest.thing(forTopic: message.topic)
+        if let thing {
             ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
         } else if telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
             ingest.reject(.unknownThing, thing: nil, topic: message.topic)
         }
+        rules.handle(topic: message.topic, payload: message.payload, parsed: parsed, clientId: thing)
     }
 
     func connectionChanged(_ event: MQTTConnectionEvent) {
@@ -213,6 +237,8 @@ public final class Gateway: Sendable {
         // connection), then disconnect and close the queues.
         for filter in subscriptions { try? await ingestClient.unsubscribe(filter) }
         flush()
+        // Actions publish through the connection, so rules stop before it closes.
+        rules.stop()
         await ingestClient.disconnect()
         ingest.close()
         shadows.close()

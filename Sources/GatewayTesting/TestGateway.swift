@@ -172,6 +172,11 @@ public final class TestGateway: @unchecked Sendable {
         return (r.status, try JSONValue.parse(r.body))
     }
 
+    /// The admin key's id (its access key id for SigV4), from `DATA/admin.key`.
+    public func adminKeyId() throws -> String? {
+        try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dataDirectory + "/admin.key"))))["keyId"]?.stringValue
+    }
+
     /// A thing's MQTT password, as `iotgw things credentials` prints it.
     public func password(for thing: String) throws -> String {
         DeviceCredentials.password(for: thing, key: try DeviceCredentials.loadOrCreateKey(dataDirectory: dataDirectory))

@@ -17,6 +17,7 @@ public struct GatewayAPI: Sendable {
         addOpenAPIRoutes(to: router)
         addThingRoutes(to: router)
         addShadowRoutes(to: router)
+        addRuleRoutes(to: router)
         return router
     }
 

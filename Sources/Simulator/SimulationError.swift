@@ -10,11 +10,13 @@ public enum SimulationError: Error, Sendable, CustomStringConvertible {
     case connection(String)
     /// A worker process failed or stopped talking.
     case worker(String)
+    /// A benchmark did not complete (its sentence says what was missing).
+    case benchmark(String)
 
     public var description: String {
         switch self {
         case .file(let e): return e.description
-        case .invalidInput(let s), .connection(let s), .worker(let s): return s
+        case .invalidInput(let s), .connection(let s), .worker(let s), .benchmark(let s): return s
         }
     }
 }

@@ -19,35 +19,42 @@ public struct NewAPIKey: Sendable, Equatable, Codable {
     public var role: String
 }
 
-/// API keys stored with the SHA-256 of their secret, never the secret itself.
+/// API keys: the SHA-256 of the secret for bearer lookups, and the secret sealed with
+/// `SecretBox` for AWS SigV4, which needs the secret itself to check a signature.
 ///
 /// Secrets are 240 random bits, so an unsalted fast hash is enough: there is nothing to
 /// brute-force, and lookups stay one indexed read.
 public struct APIKeyStore: Sendable {
     let database: GatewayDatabase
+    let box: SecretBox
 
-    public init(database: GatewayDatabase) { self.database = database }
+    /// The sealing key lives in `secrets.key` beside the database file.
+    public init(database: GatewayDatabase) throws {
+        self.database = database
+        box = try SecretBox(
+            keyFile: ((database.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("secrets.key"))
+    }
 
     /// Creates a key with a random id and secret.
     public func create(role: String = "admin", description: String = "", now: Int64 = Clock.epochMillis()) throws
         -> NewAPIKey
     {
         let key = NewAPIKey(keyId: Self.randomKeyId(), secret: Self.randomSecret(), role: role)
+        let sealed = try box.seal(key.secret)
         try database.pool.write { db in
             try db.execute(
-                sql: "INSERT INTO api_keys(keyId, secretHash, role, description, createdAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.keyId, Self.hash(key.secret), role, description, now])
+                sql: """
+                    INSERT INTO api_keys(keyId, secretHash, sealedSecret, role, description, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key.keyId, Self.hash(key.secret), sealed, role, description, now])
         }
         return key
     }
 
     public func list() throws -> [APIKey] {
         try database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY createdAt, keyId").map {
-                APIKey(
-                    keyId: $0["keyId"], role: $0["role"], description: $0["description"],
-                    createdAt: $0["createdAt"], revokedAt: $0["revokedAt"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY createdAt, keyId").map(Self.key)
         }
     }
 
@@ -68,12 +75,23 @@ public struct APIKeyStore: Sendable {
         return try database.pool.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM api_keys WHERE secretHash = ? AND revokedAt IS NULL", arguments: [h]
-            ).map {
-                APIKey(
-                    keyId: $0["keyId"], role: $0["role"], description: $0["description"],
-                    createdAt: $0["createdAt"], revokedAt: $0["revokedAt"])
-            }
+            ).map(Self.key)
         }
+    }
+
+    /// The active key with this id and its secret, for SigV4; nil when unknown or revoked.
+    public func secret(keyId: String) throws -> (key: APIKey, secret: String)? {
+        let row = try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE keyId = ? AND revokedAt IS NULL", arguments: [keyId])
+        }
+        guard let row, let sealed = row["sealedSecret"] as Data? else { return nil }
+        return (Self.key(row), try box.open(sealed))
+    }
+
+    static func key(_ row: Row) -> APIKey {
+        APIKey(
+            keyId: row["keyId"], role: row["role"], description: row["description"], createdAt: row["createdAt"],
+            revokedAt: row["revokedAt"])
     }
 
     public static func hash(_ secret: String) -> String {

@@ -62,6 +62,23 @@ extension GatewayDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v3-sealed-key-secrets") { db in
+            // SigV4 needs the secret itself, not a hash: keep it sealed (AES-GCM) with a key
+            // that lives outside the database. NULL for keys created before.
+            try db.execute(sql: "ALTER TABLE api_keys ADD COLUMN sealedSecret BLOB")
+        }
+        m.registerMigration("v3-rules") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rules (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        document TEXT NOT NULL,        -- the TopicRulePayload as JSON, as created over REST
+                        disabled INTEGER NOT NULL,
+                        createdAt INTEGER NOT NULL,    -- epoch ms
+                        updatedAt INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

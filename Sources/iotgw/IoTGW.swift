@@ -10,7 +10,7 @@ struct IoTGW: AsyncParsableCommand {
             mosquitto on 127.0.0.1:1883, the HTTP API on 127.0.0.1:8080, data in ./data, rules from ./rules
             and devices from ./devices. The first start writes the admin API key to data/admin.key.
             """,
-        subcommands: [Serve.self, Keys.self, Things.self],
+        subcommands: [Serve.self, Keys.self, Things.self, Rules.self],
         defaultSubcommand: nil
     )
 }

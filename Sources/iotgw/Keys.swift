@@ -19,7 +19,7 @@ struct Keys: ParsableCommand {
             return try GatewayDatabase(path: path)
         }
 
-        func open() throws -> APIKeyStore { APIKeyStore(database: try database()) }
+        func open() throws -> APIKeyStore { try APIKeyStore(database: try database()) }
     }
 
     struct Create: ParsableCommand {

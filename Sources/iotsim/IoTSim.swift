@@ -6,5 +6,5 @@ struct IoTSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iotsim",
         abstract: "Simulate device fleets from devices/ files against the gateway or any MQTT broker.",
-        subcommands: [Run.self, Check.self, Worker.self])
+        subcommands: [Run.self, Check.self, Bench.self, Worker.self])
 }

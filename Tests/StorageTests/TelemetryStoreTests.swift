@@ -60,12 +60,15 @@ final class TelemetryStoreTests: XCTestCase {
 final class APIKeyStoreTests: XCTestCase {
     func testCreateAuthenticateRevoke() throws {
         let db = try GatewayDatabase(dataDirectory: NSTemporaryDirectory() + "keys-\(UUID().uuidString)")
-        let keys = APIKeyStore(database: db)
+        let keys = try APIKeyStore(database: db)
         let k = try keys.create(role: "admin")
         XCTAssertEqual(try keys.authenticate(secret: k.secret)?.keyId, k.keyId)
         XCTAssertNil(try keys.authenticate(secret: k.secret + "x"))
         let stored = try db.pool.read { try String.fetchOne($0, sql: "SELECT secretHash FROM api_keys") }
         XCTAssertNotEqual(stored, k.secret, "secrets are stored hashed")
+        let sealed = try db.pool.read { try Data.fetchOne($0, sql: "SELECT sealedSecret FROM api_keys") }
+        XCTAssertFalse(String(decoding: sealed ?? Data(), as: UTF8.self).contains(k.secret), "and sealed, not in clear")
+        XCTAssertEqual(try keys.secret(keyId: k.keyId)?.secret, k.secret, "SigV4 can recover the secret")
         XCTAssertTrue(try keys.revoke(keyId: k.keyId))
         XCTAssertFalse(try keys.revoke(keyId: k.keyId))
         XCTAssertNil(try keys.authenticate(secret: k.secret))

@@ -28,6 +28,12 @@ public final class GatewayMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .seconds(5),
         ]
+        // Rule evaluation takes microseconds; the buckets resolve that range.
+        f.durationHistogramBuckets["iotgw_rule_evaluation_seconds"] = [
+            .nanoseconds(500), .microseconds(1), .microseconds(2), .microseconds(5), .microseconds(10),
+            .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .milliseconds(1),
+            .milliseconds(10), .milliseconds(100),
+        ]
         factory = f
         received = Counter(label: "iotgw_ingest_messages_received_total", factory: f)
         stored = Counter(label: "iotgw_ingest_messages_stored_total", factory: f)

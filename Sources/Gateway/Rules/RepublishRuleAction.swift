@@ -1,0 +1,36 @@
+import IoTCore
+import MQTT
+import Rules
+
+/// `republish`: publishes the rule's output through the gateway's MQTT connection.
+/// `publishNoWait` only hands the message to libmosquitto, so it does not block the caller.
+struct RepublishRuleAction: RuleAction {
+    let action: RepublishAction
+    let client: MQTTClient
+    /// Called when the rendered topic matches the rule's own FROM filter: the republished
+    /// message will come back to the same rule. AWS leaves such loops to the user; we count them.
+    let onLoop: @Sendable (_ rule: String, _ topic: String) -> Void
+
+    var kind: String { "republish" }
+
+    func perform(payload: [UInt8], context: RuleActionContext) throws(RuleActionFailure) {
+        let topic: String
+        do {
+            topic = try action.topic.render(context.message, environment: context.environment)
+        } catch {
+            throw RuleActionFailure(
+                resource: action.topic.source, message: "The topic template could not be evaluated: \(error.message)")
+        }
+        guard Topic.isValidName(topic) else {
+            throw RuleActionFailure(
+                resource: topic,
+                message: "The topic '\(topic)' rendered from '\(action.topic.source)' is not a valid topic to publish to.")
+        }
+        if context.rule.matches(topic: topic) { onLoop(context.ruleName, topic) }
+        do {
+            try client.publishNoWait(topic: topic, payload: payload, qos: action.qos == 1 ? .atLeastOnce : .atMostOnce)
+        } catch {
+            throw RuleActionFailure(resource: topic, message: "Publishing failed: \(error).")
+        }
+    }
+}
