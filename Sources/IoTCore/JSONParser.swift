@@ -227,6 +227,7 @@ struct JSONByteParser {
         var integral = true
         var overflow = false
         var acc: Int64 = 0
+        var integerDigits = 0
         if buf[i] == UInt8(ascii: "0") {
             i += 1
         } else {
@@ -235,29 +236,63 @@ struct JSONByteParser {
                 let (m, o1) = acc.multipliedReportingOverflow(by: 10)
                 let (s, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
                 if o1 || o2 { overflow = true } else { acc = s }
+                integerDigits += 1
                 i += 1
             }
         }
+        // Decimal significand digits and exponent, for the exact fast path below.
+        var significand = UInt64(acc.magnitude)
+        var digits = overflow ? 99 : integerDigits
+        var fractionDigits = 0
         if i < buf.count, buf[i] == UInt8(ascii: ".") {
             integral = false
             i += 1
             guard i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) else {
                 throw JSONParseError("Invalid number: digit expected after '.'", offset: i)
             }
-            while i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) { i += 1 }
+            while i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) {
+                if digits < 19 {
+                    significand = significand &* 10 &+ UInt64(buf[i] - UInt8(ascii: "0"))
+                    if significand != 0 { digits += 1 }
+                    fractionDigits += 1
+                } else {
+                    digits += 1
+                }
+                i += 1
+            }
         }
+        var exponent = 0
+        var exponentValid = true
         if i < buf.count, buf[i] == UInt8(ascii: "e") || buf[i] == UInt8(ascii: "E") {
             integral = false
             i += 1
-            if i < buf.count, buf[i] == UInt8(ascii: "+") || buf[i] == UInt8(ascii: "-") { i += 1 }
+            var exponentNegative = false
+            if i < buf.count, buf[i] == UInt8(ascii: "+") || buf[i] == UInt8(ascii: "-") {
+                exponentNegative = buf[i] == UInt8(ascii: "-")
+                i += 1
+            }
             guard i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) else {
                 throw JSONParseError("Invalid number: digit expected in exponent", offset: i)
             }
-            while i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) { i += 1 }
+            while i < buf.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(buf[i]) {
+                if exponent < 10_000 { exponent = exponent * 10 + Int(buf[i] - UInt8(ascii: "0")) } else { exponentValid = false }
+                i += 1
+            }
+            if exponentNegative { exponent = -exponent }
         }
         if integral && !overflow { return .int(acc) }
+        // Clinger's fast path: a significand below 2^53 times an exactly representable power
+        // of ten is correctly rounded by one multiplication or division.
+        let power = exponent - fractionDigits
+        if exponentValid, digits <= 15, power >= -22, power <= 22 {
+            var d = Double(significand)
+            d = power < 0 ? d / JSONByteParser.powersOfTen[-power] : d * JSONByteParser.powersOfTen[power]
+            return .double(negative ? -d : d)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw JSONParseError("Invalid number", offset: start) }
         return .double(d)
     }
+
+    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 }
