@@ -13,6 +13,8 @@ public final class TestGateway: @unchecked Sendable {
     // Immutable after `start` returns, except `process` which only `stop` touches.
     public let dataDirectory: String
     public let devicesDirectory: String
+    /// The rules folder the gateway watches (`serve --rules`).
+    public let rulesDirectory: String
     public let mqttPort: Int
     public let httpPort: Int
     public let adminSecret: String
@@ -41,10 +43,11 @@ public final class TestGateway: @unchecked Sendable {
 
     /// Starts `iotgw serve --mqtt-port 0 --http-port 0` and waits until `/health` is 200.
     /// `devicesYAML` is written as the only devices file (default: a fleet of 10 pumps,
-    /// pump-0000 … pump-0009); `dataDirectory` may be reused to test restarts.
+    /// pump-0000 … pump-0009); `dataDirectory` may be reused to test restarts. `ruleFiles`
+    /// (file name → YAML) are written to the watched rules folder before the start.
     public static func start(
         devicesYAML: String = TestGateway.defaultDevicesYAML, dataDirectory: String? = nil,
-        extraArguments: [String] = [], timeout: Duration = .seconds(60)
+        ruleFiles: [String: String] = [:], extraArguments: [String] = [], timeout: Duration = .seconds(60)
     ) async throws -> TestGateway {
         let root = try makeTemporaryDirectory(prefix: "iotgw-test")
         let data = dataDirectory ?? (root as NSString).appendingPathComponent("data")
@@ -52,6 +55,9 @@ public final class TestGateway: @unchecked Sendable {
         let rules = (root as NSString).appendingPathComponent("rules")
         for d in [devices, rules] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         try devicesYAML.write(toFile: (devices as NSString).appendingPathComponent("fleet.yaml"), atomically: true, encoding: .utf8)
+        for (name, yaml) in ruleFiles {
+            try yaml.write(toFile: (rules as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         let stdoutPath = (root as NSString).appendingPathComponent("stdout.log")
         let stderrPath = (root as NSString).appendingPathComponent("stderr.log")
         for path in [stdoutPath, stderrPath] where !FileManager.default.createFile(atPath: path, contents: nil) {
@@ -93,7 +99,7 @@ public final class TestGateway: @unchecked Sendable {
         let admin = try JSONValue.parse(
             Array(try Data(contentsOf: URL(fileURLWithPath: (data as NSString).appendingPathComponent("admin.key")))))
         let gateway = TestGateway(
-            dataDirectory: data, devicesDirectory: devices, mqttPort: mqttPort!, httpPort: httpPort!,
+            dataDirectory: data, devicesDirectory: devices, rulesDirectory: rules, mqttPort: mqttPort!, httpPort: httpPort!,
             adminSecret: admin["secret"]?.stringValue ?? "", process: p, logDirectory: root)
         while true {
             if let r = try? await gateway.request("GET", "/health", authenticated: false), r.status == 200 { break }
@@ -106,11 +112,12 @@ public final class TestGateway: @unchecked Sendable {
     }
 
     init(
-        dataDirectory: String, devicesDirectory: String, mqttPort: Int, httpPort: Int, adminSecret: String,
+        dataDirectory: String, devicesDirectory: String, rulesDirectory: String, mqttPort: Int, httpPort: Int, adminSecret: String,
         process: Process, logDirectory: String
     ) {
         self.dataDirectory = dataDirectory
         self.devicesDirectory = devicesDirectory
+        self.rulesDirectory = rulesDirectory
         self.mqttPort = mqttPort
         self.httpPort = httpPort
         self.adminSecret = adminSecret

@@ -1,0 +1,200 @@
+import Foundation
+import GatewayTesting
+import IoTCore
+import MQTT
+import XCTest
+
+/// Rules running in a real gateway: files in the watched folder, shadow documents, errorAction.
+final class RulesEndToEndTests: XCTestCase {
+    /// How long a rule-folder change may take to apply (issue 5: within 1 s).
+    static let reload = Duration.seconds(1)
+
+    static func alertRule(name: String = "hot", version: String, threshold: Int = 50) -> String {
+        """
+        name: \(name)
+        sql: "SELECT '\(version)' AS version, seq, topic(2) AS device FROM 'devices/+/telemetry' WHERE temperature > \(threshold)"
+        actions:
+          - republish: { topic: "devices/${topic(2)}/alerts", qos: 1 }
+        """
+    }
+
+    func publishTelemetry(_ device: MQTTClient, _ thing: String, seq: Int, temperature: Int = 70) async throws {
+        try await device.publish(
+            topic: "devices/\(thing)/telemetry", payload: Array(#"{"temperature":\#(temperature),"seq":\#(seq)}"#.utf8),
+            qos: .atLeastOnce)
+    }
+
+    func testRuleFileAddedEditedBrokenAndRemovedTakesEffectWithinOneSecond() async throws {
+        let gw = try await TestGateway.start()
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0001", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0001/alerts", qos: .atLeastOnce)
+        let file = gw.rulesDirectory + "/hot.yaml"
+        let alerts = "devices/pump-0001/alerts"
+
+        // No rule yet: nothing is republished.
+        try await publishTelemetry(device, "pump-0001", seq: 0)
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(inbox.count(alerts), 0)
+
+        // Added: fires within 1 s of the write.
+        try Self.alertRule(version: "v1").write(toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: Self.reload)
+        try await publishTelemetry(device, "pump-0001", seq: 1)
+        var got = try await inbox.wait(for: alerts, count: 1, timeout: .seconds(2))
+        XCTAssertEqual(got.last, ["version": "v1", "seq": 1, "device": "pump-0001"])
+        try await publishTelemetry(device, "pump-0001", seq: 2, temperature: 20)
+
+        // Edited in place (not atomically): the new version runs, without a restart.
+        try Self.alertRule(version: "v2").write(toFile: file, atomically: false, encoding: .utf8)
+        try await Task.sleep(for: Self.reload)
+        try await publishTelemetry(device, "pump-0001", seq: 3)
+        got = try await inbox.wait(for: alerts, count: 2, timeout: .seconds(2))
+        XCTAssertEqual(got.last?["version"], "v2")
+        XCTAssertEqual(got.map { $0["seq"] }, [1, 3], "the WHERE clause filtered seq 2")
+
+        // Broken: the last good version keeps running and the error is reported.
+        try "name: hot\nsql: \"SELECT * FROM 'devices/+/telemetry' WHERE\"\nactions: []\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: Self.reload)
+        try await publishTelemetry(device, "pump-0001", seq: 4)
+        got = try await inbox.wait(for: alerts, count: 3, timeout: .seconds(2))
+        XCTAssertEqual(got.last?["version"], "v2")
+        let status = try await gw.requestJSON("GET", "/rules/hot")
+        XCTAssertEqual(status.status, 200)
+        XCTAssertEqual(status.json["status"]?["state"], "error")
+        XCTAssertEqual(status.json["status"]?["runningLastGoodVersion"], true)
+        let errors = status.json["status"]?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertTrue(errors.contains { $0.contains("hot.yaml:2:") && $0.contains("error:") }, "\(errors)")
+        XCTAssertEqual(status.json["rule"]?["sql"]?.stringValue?.contains("'v2'"), true)
+        let metrics = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+        XCTAssertGreaterThanOrEqual(metricValue(metrics, "iotgw_rules_load_errors_total") ?? 0, 1, metrics)
+        XCTAssertEqual(metricValue(metrics, #"iotgw_rule_where_passed_total{rule="hot"}"#), 3, metrics)
+        XCTAssertEqual(metricValue(metrics, #"iotgw_rule_messages_matched_total{rule="hot"}"#), 4, metrics)
+
+        // Removed: the rule stops.
+        try FileManager.default.removeItem(atPath: file)
+        try await Task.sleep(for: Self.reload)
+        try await publishTelemetry(device, "pump-0001", seq: 5)
+        try await Task.sleep(for: .milliseconds(500))
+        XCTAssertEqual(inbox.count(alerts), 3)
+        let gone = try await gw.request("GET", "/rules/hot")
+        XCTAssertEqual(gone.status, 404)
+        await device.disconnect()
+    }
+
+    func testReloadsUnderLoadEvaluateEachMessageExactlyOnce() async throws {
+        let gw = try await TestGateway.start(ruleFiles: ["hot.yaml": Self.alertRule(version: "a")])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0002", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0002/alerts", qos: .atLeastOnce)
+        let file = gw.rulesDirectory + "/hot.yaml"
+        let count = 600
+        for seq in 0..<count {
+            try await publishTelemetry(device, "pump-0002", seq: seq)
+            if seq % 60 == 59 {
+                // Rewrite the rule every ~60 messages; versions alternate, the WHERE stays true.
+                try Self.alertRule(version: seq % 120 == 59 ? "b" : "a").write(toFile: file, atomically: (seq / 60) % 2 == 0, encoding: .utf8)
+            }
+            if seq % 20 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let got = try await inbox.wait(for: "devices/pump-0002/alerts", count: count, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(300))
+        let seqs = inbox.messages.get().filter { $0.topic == "devices/pump-0002/alerts" }.compactMap {
+            try? JSONValue.parse($0.payload)["seq"]?.intValue
+        }
+        XCTAssertEqual(seqs.count, count, "each message fires the rule once, under one rule version")
+        XCTAssertEqual(Set(seqs), Set((0..<count).map(Int64.init)))
+        XCTAssertTrue(got.contains { $0["version"] == "b" }, "the reloads took effect during the run")
+        await device.disconnect()
+    }
+
+    func testShadowDocumentsAndShadowRequestsReachRules() async throws {
+        let rules = """
+            - name: documents
+              sql: "SELECT topic(3) AS thing, current.state.reported AS reported, current.version AS version FROM '$aws/things/+/shadow/update/documents'"
+              actions:
+                - republish: { topic: "devices/${topic(3)}/documents" }
+            - name: requests
+              sql: "SELECT clientid() AS client, principal() AS principal, state FROM '$aws/things/+/shadow/update'"
+              actions:
+                - republish: { topic: "devices/${topic(3)}/requests" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["shadow.yaml": rules])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0003", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0003/#", qos: .atLeastOnce)
+
+        let rest = try await gw.requestJSON("POST", "/things/pump-0003/shadow", body: ["state": ["reported": ["speed": 3]]])
+        XCTAssertEqual(rest.status, 200)
+        var docs = try await inbox.wait(for: "devices/pump-0003/documents")
+        XCTAssertEqual(docs.first, ["thing": "pump-0003", "reported": ["speed": 3], "version": 1])
+
+        try await device.publish(
+            topic: "$aws/things/pump-0003/shadow/update", payload: Array(#"{"state":{"reported":{"speed":4}}}"#.utf8),
+            qos: .atLeastOnce)
+        let requests = try await inbox.wait(for: "devices/pump-0003/requests")
+        XCTAssertEqual(requests.first, ["client": "pump-0003", "principal": "pump-0003", "state": ["reported": ["speed": 4]]])
+        docs = try await inbox.wait(for: "devices/pump-0003/documents", count: 2)
+        XCTAssertEqual(docs.last?["version"], 2, "the shadow update was applied once")
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(inbox.count("devices/pump-0003/documents"), 2)
+        XCTAssertEqual(inbox.count("devices/pump-0003/requests"), 1)
+        await device.disconnect()
+    }
+
+    func testErrorActionReceivesTheAWSErrorDocument() async throws {
+        let rule = """
+            name: bad_topic
+            sql: "SELECT * FROM 'devices/+/telemetry'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/${kind}" }
+            errorAction:
+              republish: { topic: "devices/${topic(2)}/errors" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["bad.yaml": rule])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0004", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0004/errors", qos: .atLeastOnce)
+        let payload = ##"{"kind":"#","temperature":1}"##
+        try await device.publish(topic: "devices/pump-0004/telemetry", payload: Array(payload.utf8), qos: .atLeastOnce)
+        let report = try await inbox.wait(for: "devices/pump-0004/errors").first
+        XCTAssertEqual(report?["ruleName"], "bad_topic")
+        XCTAssertEqual(report?["topic"], "devices/pump-0004/telemetry")
+        XCTAssertEqual(report?["clientId"], "pump-0004")
+        XCTAssertEqual(report?["base64OriginalPayload"]?.stringValue, Data(payload.utf8).base64EncodedString())
+        let failure = report?["failures"]?.arrayValue?.first
+        XCTAssertEqual(failure?["failedAction"], "republish")
+        XCTAssertEqual(failure?["failedResource"], "devices/pump-0004/#")
+        XCTAssertEqual(failure?["errorMessage"]?.stringValue?.contains("not a valid topic"), true)
+
+        // A fine message on the same rule still publishes: the gateway keeps running.
+        try await device.subscribe("devices/pump-0004/ok", qos: .atLeastOnce)
+        try await device.publish(topic: "devices/pump-0004/telemetry", payload: Array(#"{"kind":"ok"}"#.utf8), qos: .atLeastOnce)
+        _ = try await inbox.wait(for: "devices/pump-0004/ok")
+        let metrics = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+        XCTAssertEqual(metricValue(metrics, #"iotgw_rule_action_errors_total{rule="bad_topic"}"#), 1, metrics)
+        XCTAssertEqual(metricValue(metrics, #"iotgw_rule_actions_fired_total{rule="bad_topic"}"#), 1, metrics)
+        await device.disconnect()
+    }
+}
+
+/// The value of the Prometheus sample `series` (name with labels), or nil when absent.
+func metricValue(_ exposition: String, _ series: String) -> Double? {
+    for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
