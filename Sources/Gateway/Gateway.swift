@@ -36,6 +36,9 @@ public final class Gateway: Sendable {
     let ingestClient: MQTTClient
     let ingest: TelemetryIngest
     let connected = LockedValue(false)
+    /// The last database probe and when it ran (monotonic ns): a load balancer polling
+    /// `/health` should not cost a SQLite read per request.
+    let databaseProbe = LockedValue<(ok: Bool, at: UInt64)?>(nil)
     let stopped = LockedValue(false)
     /// What the gateway's connection subscribes to; pairwise disjoint.
     let subscriptions: [String]
@@ -210,7 +213,15 @@ public final class Gateway: Sendable {
     public func health() -> GatewayHealth {
         GatewayHealth(
             brokerConnected: connected.get(), brokerMode: broker == nil ? "external" : "embedded",
-            databaseOK: database.isHealthy(), ingestQueueDepth: ingest.queueDepth)
+            databaseOK: databaseIsHealthy(), ingestQueueDepth: ingest.queueDepth)
+    }
+
+    func databaseIsHealthy() -> Bool {
+        let now = Clock.monotonicNanos()
+        if let p = databaseProbe.get(), now - p.at < 1_000_000_000 { return p.ok }
+        let ok = database.isHealthy()
+        databaseProbe.set((ok, now))
+        return ok
     }
 
     /// Prometheus text exposition, with gauges sampled now.
