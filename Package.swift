@@ -124,7 +124,8 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
-            name: "GatewayTests", dependencies: ["Gateway", "HTTPAPI", "GatewayTesting", "MQTT", "Storage", "Rules"],
+            name: "GatewayTests",
+            dependencies: ["Gateway", "HTTPAPI", "GatewayTesting", "MQTT", "Storage", "Rules", "Simulator"],
             exclude: ["Python"]
         ),
     ],

@@ -1,0 +1,74 @@
+import Foundation
+import GatewayTesting
+import IoTCore
+import Simulator
+import XCTest
+
+/// iotsim against the real gateway: simulated devices with shadow behaviour converge after a
+/// `desired` change made over the REST API (issue 6), using the gateway's device credentials.
+final class SimulatedFleetTests: XCTestCase {
+    func testShadowDevicesConvergeAfterARESTDesiredUpdate() async throws {
+        let gw = try await TestGateway.start(
+            devicesYAML: """
+                deviceTypes:
+                  - name: valve
+                    interval: 1s
+                    telemetry:
+                      flow: { generator: uniform, min: 1, max: 2 }
+                    shadow:
+                      reported: { mode: auto, setpoint: 60 }
+                      applyDesired: { delay: 200ms }
+                fleets:
+                  - { name: valves, type: valve, count: 3, idPattern: "valve-{0}" }
+                """)
+        defer { Task { try? await gw.stop() } }
+        var settings = ScenarioSettings()
+        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.fleet = "valves"
+        settings.count = 3
+        settings.rate = 1
+        settings.duration = 6
+        settings.seed = 7
+        settings.dataDirectory = gw.dataDirectory
+        let (scenario, catalog) = try Scenario.resolve(settings)
+        let run = Task { try await Simulation(scenario: scenario, catalog: catalog).run() }
+
+        // Each device reports its initial state when it connects.
+        for thing in ["valve-0", "valve-1", "valve-2"] {
+            let reported = try await poll("\(thing) reports on connect") {
+                let r = try await gw.requestJSON("GET", "/things/\(thing)/shadow")
+                return r.status == 200 ? r.json["state"]?["reported"]?["setpoint"] : nil
+            }
+            XCTAssertEqual(reported, 60)
+        }
+        let changed = ContinuousClock.now
+        let up = try await gw.requestJSON("POST", "/things/valve-1/shadow", body: ["state": ["desired": ["setpoint": 72]]])
+        XCTAssertEqual(up.status, 200)
+        let converged = try await poll("valve-1 reports the desired setpoint") { () -> JSONValue? in
+            let r = try await gw.requestJSON("GET", "/things/valve-1/shadow")
+            let done = r.json["state"]?["reported"]?["setpoint"] == 72 && r.json["state"]?["delta"] == nil
+            return done ? r.json : nil
+        }
+        let took = ContinuousClock.now - changed
+        XCTAssertGreaterThanOrEqual(took, .milliseconds(200), "the device applies desired after its configured delay")
+        XCTAssertNil(converged["state"]?["delta"], "no delta once reported matches desired")
+
+        let report = try await run.value
+        XCTAssertEqual(report.devices.connected, 3)
+        XCTAssertEqual(report.shadow.deltasReceived, 1)
+        XCTAssertEqual(report.messages.failed, 0)
+        // Telemetry of simulated devices is stored like any device's.
+        let points = try await gw.requestJSON("GET", "/things/valve-0/telemetry?field=flow").json["points"]?.arrayValue
+        XCTAssertGreaterThanOrEqual(points?.count ?? 0, 3)
+    }
+
+    func poll<T: Sendable>(_ what: String, timeout: Duration = .seconds(10), _ probe: () async throws -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let v = try await probe() { return v }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestGateway.Failure(description: "timed out waiting until \(what)")
+    }
+}
