@@ -9,15 +9,14 @@ import Storage
 /// `x-api-key` / `Authorization: Bearer`, or an AWS Signature Version 4 made with the key's
 /// id and secret (what AWS SDKs and the AWS CLI send). Lookups are cached briefly so hot
 /// endpoints do not read SQLite per request, while a revoked key stops working within
-/// `cacheNanos`.
+/// two seconds.
 struct APIKeyAuthenticator: RouterMiddleware {
     typealias Context = APIRequestContext
 
     let keys: APIKeyStore
     let publicPaths: Set<String>
-    let cache = LockedValue<[String: (key: APIKey?, expires: UInt64)]>([:])
-    let sigV4Secrets = LockedValue<[String: (entry: (key: APIKey, secret: String)?, expires: UInt64)]>([:])
-    let cacheNanos: UInt64 = 2_000_000_000
+    let keysBySecret = ExpiringCache<String, APIKey?>()
+    let secretsByKeyId = ExpiringCache<String, SigV4Secret?>()
     let verifier = SigV4Verifier()
     /// Largest body a signed request may carry; the signature covers it, so it is read whole.
     let maxSignedBody = 256 * 1024
@@ -67,15 +66,8 @@ struct APIKeyAuthenticator: RouterMiddleware {
         return found
     }
 
-    func secret(keyId: String) throws -> (key: APIKey, secret: String)? {
-        let now = Clock.monotonicNanos()
-        if let hit = sigV4Secrets.get()[keyId], hit.expires > now { return hit.entry }
-        let entry = try keys.secret(keyId: keyId)
-        sigV4Secrets.withLock { c in
-            if c.count > 10_000 { c.removeAll() }
-            c[keyId] = (entry, now + cacheNanos)
-        }
-        return entry
+    func secret(keyId: String) throws -> SigV4Secret? {
+        try secretsByKeyId.value(for: keyId) { try keys.secret(keyId: keyId).map { SigV4Secret(key: $0.key, secret: $0.secret) } }
     }
 
     static func secret(from request: Request) -> String? {
@@ -88,14 +80,12 @@ struct APIKeyAuthenticator: RouterMiddleware {
     }
 
     func lookup(_ secret: String) throws -> APIKey? {
-        let now = Clock.monotonicNanos()
-        if let hit = cache.get()[secret], hit.expires > now { return hit.key }
-        let key = try keys.authenticate(secret: secret)
-        cache.withLock { c in
-            // Bound the cache: a flood of wrong secrets must not grow memory without limit.
-            if c.count > 10_000 { c.removeAll() }
-            c[secret] = (key, now + cacheNanos)
-        }
-        return key
+        try keysBySecret.value(for: secret) { try keys.authenticate(secret: secret) }
     }
+}
+
+/// An API key with its secret in clear, as SigV4 verification needs it.
+struct SigV4Secret: Sendable {
+    var key: APIKey
+    var secret: String
 }
