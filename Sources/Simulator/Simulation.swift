@@ -31,6 +31,13 @@ public struct Simulation: Sendable {
             try await p.start()
             probe = p
         }
+        var shadowProbe: ShadowProbe?
+        if let api = scenario.shadowProbeAPI, let key = scenario.shadowProbeKey {
+            let things = catalog.fleet(named: scenario.fleet).map { catalog.things(in: $0, count: scenario.count).map(\.name) } ?? []
+            let p = ShadowProbe(api: api, apiKey: key, things: things, interval: .milliseconds(Int(scenario.shadowProbeInterval * 1000)))
+            p.start()
+            shadowProbe = p
+        }
         var report: SimulationReport
         do throws(SimulationError) {
             if shards.count == 1 && (workerExecutable == nil || scenario.workers == nil) {
@@ -43,7 +50,13 @@ public struct Simulation: Sendable {
             }
         } catch {
             await probe?.stop()
+            _ = await shadowProbe?.stop()
             throw error
+        }
+        if let shadowProbe {
+            let f = await shadowProbe.stop()
+            report.shadowProbe = SimulationReport.ShadowProbeFigures(sent: f.sent, converged: f.converged, timedOut: f.timedOut)
+            report.latencyMs.shadowConvergence = f.latency.summary
         }
         if let probe {
             // Republished copies trail the acknowledgements; give the last ones a moment.

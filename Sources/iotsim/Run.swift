@@ -30,6 +30,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("probe-topic"), help: "Measure end-to-end latency on this topic filter (where a probe rule republishes telemetry).") var probeTopic: String?
     @Option(name: .customLong("probe-username"), help: "Username of the probe subscriber.") var probeUsername: String?
     @Option(name: .customLong("probe-password"), help: "Password of the probe subscriber.") var probePassword: String?
+    @Option(help: "The gateway's REST API (http://host:port): measure desired -> reported convergence of shadow devices through it.") var api: String?
+    @Option(name: .customLong("api-key"), help: "API key for --api (default: the admin key in --data).") var apiKey: String?
+    @Option(name: .customLong("shadow-probe-interval"), help: "Seconds between shadow convergence samples with --api (default 2).") var shadowProbeInterval: Double?
     @Option(help: "Write the full report as JSON to this file.") var json: String?
     @Flag(help: "No live status line.") var quiet = false
     @Flag(help: "Log connection warnings.") var verbose = false
@@ -83,6 +86,9 @@ struct Run: AsyncParsableCommand {
         s.probeTopic = probeTopic
         s.probeUsername = probeUsername
         s.probePassword = probePassword
+        s.shadowProbeAPI = api
+        s.shadowProbeKey = apiKey
+        s.shadowProbeInterval = shadowProbeInterval
         if cafile != nil || cert != nil || key != nil {
             s.tls = Scenario.TLSFiles(caFile: cafile, certFile: cert, keyFile: key)
         }

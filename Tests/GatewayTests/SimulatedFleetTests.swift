@@ -8,19 +8,7 @@ import XCTest
 /// `desired` change made over the REST API (issue 6), using the gateway's device credentials.
 final class SimulatedFleetTests: XCTestCase {
     func testShadowDevicesConvergeAfterARESTDesiredUpdate() async throws {
-        let gw = try await TestGateway.start(
-            devicesYAML: """
-                deviceTypes:
-                  - name: valve
-                    interval: 1s
-                    telemetry:
-                      flow: { generator: uniform, min: 1, max: 2 }
-                    shadow:
-                      reported: { mode: auto, setpoint: 60 }
-                      applyDesired: { delay: 200ms }
-                fleets:
-                  - { name: valves, type: valve, count: 3, idPattern: "valve-{0}" }
-                """)
+        let gw = try await TestGateway.start(devicesYAML: Self.valves)
         defer { Task { try? await gw.stop() } }
         var settings = ScenarioSettings()
         settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
@@ -62,6 +50,50 @@ final class SimulatedFleetTests: XCTestCase {
         let points = try await gw.requestJSON("GET", "/things/valve-0/telemetry?field=flow").json["points"]?.arrayValue
         XCTAssertGreaterThanOrEqual(points?.count ?? 0, 3)
     }
+
+    /// `iotsim run --api`: the convergence probe's samples include the device's apply delay.
+    func testShadowConvergenceProbeMeasuresThroughTheRESTAPI() async throws {
+        let gw = try await TestGateway.start(devicesYAML: Self.valves)
+        defer { Task { try? await gw.stop() } }
+        var settings = ScenarioSettings()
+        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.fleet = "valves"
+        settings.count = 3
+        settings.rate = 1
+        settings.duration = 4
+        settings.dataDirectory = gw.dataDirectory
+        settings.shadowProbeAPI = "http://127.0.0.1:\(gw.httpPort)"
+        settings.shadowProbeInterval = 0.3
+        let (scenario, catalog) = try Scenario.resolve(settings)
+        XCTAssertEqual(scenario.shadowProbeKey, gw.adminSecret, "the API key comes from --data's admin.key")
+        let report = try await Simulation(scenario: scenario, catalog: catalog).run()
+        let probe = try XCTUnwrap(report.shadowProbe)
+        XCTAssertGreaterThanOrEqual(probe.converged, 3, "\(probe)")
+        XCTAssertEqual(probe.timedOut, 0)
+        let latency = try XCTUnwrap(report.latencyMs.shadowConvergence)
+        XCTAssertEqual(latency.count, UInt64(probe.converged))
+        XCTAssertGreaterThanOrEqual(latency.p50, 200, "includes the device's 200 ms applyDesired delay")
+
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.shadowProbeKey = nil
+        settings.dataDirectory = nil
+        settings.username = "x"
+        XCTAssertThrowsError(try Scenario.resolve(settings), "--api without a key is a clear error")
+    }
+
+    static let valves = """
+        deviceTypes:
+          - name: valve
+            interval: 1s
+            telemetry:
+              flow: { generator: uniform, min: 1, max: 2 }
+            shadow:
+              reported: { mode: auto, setpoint: 60 }
+              applyDesired: { delay: 200ms }
+        fleets:
+          - { name: valves, type: valve, count: 3, idPattern: "valve-{0}" }
+        """
 
     func poll<T: Sendable>(_ what: String, timeout: Duration = .seconds(10), _ probe: () async throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + timeout

@@ -16,6 +16,10 @@ public enum SummaryTable {
         if let probe = r.probe, let e = r.latencyMs.endToEnd {
             lines.append("  probe     \(probe.topic): received \(probe.received)  end-to-end ms  p50 \(f(e.p50))  p99 \(f(e.p99))  max \(f(e.max))")
         }
+        if let sp = r.shadowProbe, let c = r.latencyMs.shadowConvergence {
+            lines.append(
+                "  shadow    REST desired -> reported: \(sp.converged)/\(sp.sent) converged, \(sp.timedOut) timed out  ms  p50 \(f(c.p50))  p99 \(f(c.p99))  max \(f(c.max))")
+        }
         if r.shadow.reportsSent > 0 || r.shadow.deltasReceived > 0 {
             lines.append("  shadow    reports sent \(r.shadow.reportsSent)  deltas received \(r.shadow.deltasReceived)")
         }

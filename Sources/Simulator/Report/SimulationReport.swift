@@ -40,6 +40,15 @@ public struct SimulationReport: Codable, Sendable {
         public var connect: LatencySummary
         /// Send (`ts`) to arrival on the probe topic; only with `--probe-topic`.
         public var endToEnd: LatencySummary?
+        /// REST `desired` update to the device's matching `reported`; only with `--api`.
+        public var shadowConvergence: LatencySummary?
+    }
+
+    /// What the shadow convergence probe did.
+    public struct ShadowProbeFigures: Codable, Sendable {
+        public var sent: Int
+        public var converged: Int
+        public var timedOut: Int
     }
 
     /// What the probe subscriber received.
@@ -71,6 +80,7 @@ public struct SimulationReport: Codable, Sendable {
     public var shadow: Shadow
     public var phases: [PhaseReport]
     public var probe: ProbeFigures?
+    public var shadowProbe: ShadowProbeFigures?
     /// Seconds spent connecting the devices, before the phases.
     public var connectSeconds: Double
     /// Seconds after the last phase until the last acknowledgement arrived (or the drain timeout).

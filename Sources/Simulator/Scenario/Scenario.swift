@@ -49,6 +49,10 @@ public struct Scenario: Codable, Sendable {
     /// Credentials of the probe subscriber (it is not a device, so device ACLs rarely let it read).
     public var probeUsername: String?
     public var probePassword: String?
+    /// The gateway's REST API for the shadow convergence probe; nil measures none.
+    public var shadowProbeAPI: String?
+    public var shadowProbeKey: String?
+    public var shadowProbeInterval: Double = 2
 
     public init(
         broker: BrokerAddress, tls: TLSFiles? = nil, devicesDirectory: String, fleet: String, count: Int, rate: Double? = nil,

@@ -60,6 +60,27 @@ extension Scenario {
         resolved.probeTopic = settings.probeTopic
         resolved.probeUsername = settings.probeUsername
         resolved.probePassword = settings.probePassword
+        if let api = settings.shadowProbeAPI {
+            guard let url = URL(string: api), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw .invalidInput("--api \"\(api)\" is not an http:// or https:// URL.")
+            }
+            guard catalog.deviceTypes[fleet.typeName]?.shadow?.applyDesiredDelay != nil else {
+                throw .invalidInput(
+                    "--api measures shadow convergence, but device type \"\(fleet.typeName)\" has no shadow.applyDesired behaviour.")
+            }
+            var key = settings.shadowProbeKey
+            if key == nil, let data = settings.dataDirectory {
+                let path = (data as NSString).appendingPathComponent("admin.key")
+                key = (FileManager.default.contents(atPath: path)).flatMap { try? JSONValue.parse(Array($0)) }?["secret"]?.stringValue
+            }
+            guard let key else { throw .invalidInput("--api needs --api-key (or --data with the gateway's admin.key).") }
+            resolved.shadowProbeAPI = api
+            resolved.shadowProbeKey = key
+            if let i = settings.shadowProbeInterval {
+                guard i > 0 else { throw .invalidInput("--shadow-probe-interval must be longer than zero.") }
+                resolved.shadowProbeInterval = i
+            }
+        }
         return (resolved, catalog)
     }
 

@@ -21,6 +21,9 @@ public struct ScenarioSettings: Sendable {
     public var probeTopic: String?
     public var probeUsername: String?
     public var probePassword: String?
+    public var shadowProbeAPI: String?
+    public var shadowProbeKey: String?
+    public var shadowProbeInterval: Double?
     /// Where the scenario file names its fleet, so an unknown fleet is reported at that line.
     public var fleetLocation: SourceLocation?
 
@@ -51,6 +54,9 @@ public struct ScenarioSettings: Sendable {
         if let v = other.probeTopic { s.probeTopic = v }
         if let v = other.probeUsername { s.probeUsername = v }
         if let v = other.probePassword { s.probePassword = v }
+        if let v = other.shadowProbeAPI { s.shadowProbeAPI = v }
+        if let v = other.shadowProbeKey { s.shadowProbeKey = v }
+        if let v = other.shadowProbeInterval { s.shadowProbeInterval = v }
         return s
     }
 }
