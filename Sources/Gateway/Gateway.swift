@@ -179,16 +179,20 @@ public final class Gateway: Sendable {
             return
         }
         let receivedAt = Clock.epochMillis()
-        // Parse once here; every consumer shares the parsed value.
-        let parsed =
-            message.payload.count > configuration.maxPayloadBytes ? nil : try? JSONValue.parse(message.payload)
         let thing = ingest.thing(forTopic: message.topic)
+        // Parse at most once; every consumer shares the parsed value. A message of no registered
+        // thing (rule output republished back to us, among others) is parsed only if a rule matches it.
+        let limit = configuration.maxPayloadBytes
+        let parsed = thing == nil || message.payload.count > limit ? nil : try? JSONValue.parse(message.payload)
         if let thing {
             ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
         } else if telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
             ingest.reject(.unknownThing, thing: nil, topic: message.topic)
         }
-        rules.handle(topic: message.topic, payload: message.payload, parsed: parsed, clientId: thing)
+        rules.handle(
+            topic: message.topic, payload: message.payload,
+            parsed: thing != nil || message.payload.count > limit ? parsed : try? JSONValue.parse(message.payload),
+            clientId: thing)
     }
 
     func connectionChanged(_ event: MQTTConnectionEvent) {

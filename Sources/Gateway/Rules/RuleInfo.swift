@@ -30,12 +30,21 @@ public struct RuleInfo: Sendable {
 }
 
 /// One rule that is enabled and loaded, with its running actions and instruments.
-struct ActiveRule: Sendable {
+/// A class: the topic index hands out one reference per match instead of copying its fields.
+final class ActiveRule: Sendable {
     let name: String
     let compiled: CompiledRule
     let actions: [any RuleAction]
     let errorActions: [any RuleAction]
     let metrics: RuleMetrics
+
+    init(name: String, compiled: CompiledRule, actions: [any RuleAction], errorActions: [any RuleAction], metrics: RuleMetrics) {
+        self.name = name
+        self.compiled = compiled
+        self.actions = actions
+        self.errorActions = errorActions
+        self.metrics = metrics
+    }
 }
 
 /// An immutable snapshot of the rules in force: every message is evaluated against exactly
