@@ -191,6 +191,38 @@ final class RulesEndToEndTests: XCTestCase {
     }
 }
 
+extension RulesEndToEndTests {
+    func testRepublishLoopIsCountedAndTheGatewayKeepsRunning() async throws {
+        let rule = """
+            name: loop
+            sql: "SELECT * FROM 'devices/+/loop'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/loop" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["loop.yaml": rule])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0006", eventLoop: loop)
+        try await device.publish(topic: "devices/pump-0006/loop", payload: Array(#"{"n":1}"#.utf8), qos: .atLeastOnce)
+        let deadline = ContinuousClock.now + .seconds(10)
+        var loops = 0.0
+        while loops < 100 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            let text = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+            loops = metricValue(text, #"iotgw_rule_republish_loops_total{rule="loop"}"#) ?? 0
+        }
+        XCTAssertGreaterThanOrEqual(loops, 100, "each pass of the message around the loop is counted")
+        // Removing the rule ends the loop; the gateway still answers.
+        try FileManager.default.removeItem(atPath: gw.rulesDirectory + "/loop.yaml")
+        try await Task.sleep(for: Self.reload)
+        let health = try await gw.request("GET", "/health", authenticated: false)
+        XCTAssertEqual(health.status, 200)
+        XCTAssertTrue(gw.isRunning)
+        await device.disconnect()
+    }
+}
+
 /// The value of the Prometheus sample `series` (name with labels), or nil when absent.
 func metricValue(_ exposition: String, _ series: String) -> Double? {
     for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
