@@ -28,9 +28,11 @@ for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; s
 
 # Total RSS (kB) of a process and its direct children (the workers).
 tree_rss() {
-    local total=0 pid
+    local total=0 pid kb
     for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
-        total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)))
+        # A process that just exited has no status file, a zombie one without VmRSS.
+        kb=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || true)
+        total=$((total + ${kb:-0}))
     done
     echo $total
 }
