@@ -13,7 +13,7 @@ struct BrokerEndpoint: Sendable {
     var broker: BrokerSupervisor?
 
     /// The username the gateway itself uses on the embedded broker (full access).
-    static let gatewayUser = "iotgw"
+    static let gatewayUser = GatewayCredentials.username
 
     /// Starts the embedded broker, or parses the external broker URL.
     static func resolve(
@@ -31,7 +31,7 @@ struct BrokerEndpoint: Sendable {
         case .embedded:
             let directory = configuration.brokerDirectory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let secret = try GatewaySecret.loadOrCreate(path: (directory as NSString).appendingPathComponent("gateway.secret"))
+            let secret = try GatewayCredentials.loadOrCreate(dataDirectory: configuration.dataDirectory)
             var mosquitto = MosquittoConfig(directory: directory, host: configuration.mqttHost, port: configuration.mqttPort)
             mosquitto.maxPacketSize = max(mosquitto.maxPacketSize, configuration.maxPayloadBytes + 64 * 1024)
             let supervisor = BrokerSupervisor(
@@ -66,21 +66,5 @@ struct BrokerEndpoint: Sendable {
             if !patterns.contains(line) { patterns.append(line) }
         }
         return MosquittoACL(fullAccessUsers: [gatewayUser], devicePatterns: patterns)
-    }
-}
-
-/// The gateway's broker password: random, created once, mode 0600.
-enum GatewaySecret {
-    static func loadOrCreate(path: String) throws -> String {
-        if let data = FileManager.default.contents(atPath: path) {
-            let s = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !s.isEmpty { return s }
-        }
-        var rng = SystemRandomNumberGenerator()
-        let secret = Data((0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) }).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw GatewayStartError("cannot write \(path)") }
-        return secret
     }
 }

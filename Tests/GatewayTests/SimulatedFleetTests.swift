@@ -82,6 +82,37 @@ final class SimulatedFleetTests: XCTestCase {
         XCTAssertThrowsError(try Scenario.resolve(settings), "--api without a key is a clear error")
     }
 
+    /// `iotsim run --probe-topic` through a gateway rule that republishes telemetry: every
+    /// acknowledged message arrives on the probe topic and yields an end-to-end sample.
+    func testProbeRuleMeasuresPublishToRuleActionLatency() async throws {
+        let gw = try await TestGateway.start(
+            devicesYAML: Self.valves,
+            ruleFiles: [
+                "probe.yaml": """
+                name: probe
+                sql: "SELECT * FROM 'devices/+/telemetry'"
+                actions:
+                  - republish: { topic: "probe/${topic(2)}", qos: 1 }
+                """
+            ])
+        defer { Task { try? await gw.stop() } }
+        var settings = ScenarioSettings()
+        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.fleet = "valves"
+        settings.count = 3
+        settings.rate = 5
+        settings.duration = 2
+        settings.dataDirectory = gw.dataDirectory
+        settings.probeTopic = "probe/+"
+        let (scenario, catalog) = try Scenario.resolve(settings)
+        XCTAssertEqual(scenario.probeUsername, "iotgw", "with --data the probe uses the gateway's own identity")
+        let report = try await Simulation(scenario: scenario, catalog: catalog).run()
+        XCTAssertGreaterThan(report.messages.acked, 10)
+        XCTAssertEqual(report.probe?.received, report.messages.acked, "every message went through the rule")
+        XCTAssertEqual(report.latencyMs.endToEnd?.count, UInt64(report.messages.acked))
+    }
+
     static let valves = """
         deviceTypes:
           - name: valve

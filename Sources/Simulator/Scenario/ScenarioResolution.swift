@@ -60,6 +60,14 @@ extension Scenario {
         resolved.probeTopic = settings.probeTopic
         resolved.probeUsername = settings.probeUsername
         resolved.probePassword = settings.probePassword
+        if settings.probeTopic != nil, settings.probeUsername == nil, let data = settings.dataDirectory {
+            // Rules republish where no device may read: the probe uses the gateway's own identity.
+            guard let secret = GatewayCredentials.load(dataDirectory: data) else {
+                throw .invalidInput("--probe-topic with --data needs \(GatewayCredentials.secretPath(dataDirectory: data)); run the gateway with that data folder first, or pass --probe-username/--probe-password.")
+            }
+            resolved.probeUsername = GatewayCredentials.username
+            resolved.probePassword = secret
+        }
         if let api = settings.shadowProbeAPI {
             guard let url = URL(string: api), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw .invalidInput("--api \"\(api)\" is not an http:// or https:// URL.")
