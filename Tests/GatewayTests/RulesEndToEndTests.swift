@@ -223,6 +223,38 @@ extension RulesEndToEndTests {
     }
 }
 
+extension RulesEndToEndTests {
+    func testRunTimeEvaluationErrorGoesToErrorActionAndMetric() async throws {
+        let rule = """
+            name: too_big
+            sql: "SELECT name AS a, name AS b FROM 'devices/+/big'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/big_out" }
+            errorAction:
+              republish: { topic: "devices/${topic(2)}/errors" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["big.yaml": rule])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0007", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0007/#", qos: .atLeastOnce)
+        // 100 kB in, twice that out: over AWS's 128 KiB message limit.
+        let name = String(repeating: "x", count: 100_000)
+        try await device.publish(topic: "devices/pump-0007/big", payload: Array(#"{"name":"\#(name)"}"#.utf8), qos: .atLeastOnce)
+        let report = try await inbox.wait(for: "devices/pump-0007/errors").first
+        XCTAssertEqual(report?["ruleName"], "too_big")
+        let failure = report?["failures"]?.arrayValue?.first
+        XCTAssertEqual(failure?["failedAction"], "SQL")
+        XCTAssertEqual(failure?["errorMessage"]?.stringValue?.contains("over the 131072-byte limit"), true, "\(String(describing: failure))")
+        XCTAssertEqual(inbox.count("devices/pump-0007/big_out"), 0)
+        let metrics = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+        XCTAssertEqual(metricValue(metrics, #"iotgw_rule_evaluation_errors_total{rule="too_big"}"#), 1, metrics)
+        await device.disconnect()
+    }
+}
+
 /// The value of the Prometheus sample `series` (name with labels), or nil when absent.
 func metricValue(_ exposition: String, _ series: String) -> Double? {
     for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {
