@@ -34,6 +34,16 @@ struct BrokerEndpoint: Sendable {
             let secret = try GatewayCredentials.loadOrCreate(dataDirectory: configuration.dataDirectory)
             var mosquitto = MosquittoConfig(directory: directory, host: configuration.mqttHost, port: configuration.mqttPort)
             mosquitto.maxPacketSize = max(mosquitto.maxPacketSize, configuration.maxPayloadBytes + 64 * 1024)
+            if let tls = configuration.tls {
+                for (flag, path) in [("--tls-ca", tls.caFile), ("--tls-cert", tls.certFile), ("--tls-key", tls.keyFile)]
+                where !FileManager.default.isReadableFile(atPath: path) {
+                    throw GatewayStartError("\(flag) \(path): no such readable file.")
+                }
+                mosquitto.tls = .init(
+                    port: tls.port == 0 ? try FreePort.pick(host: configuration.mqttHost) : tls.port,
+                    caFile: absolute(tls.caFile), certFile: absolute(tls.certFile), keyFile: absolute(tls.keyFile),
+                    requireCertificate: tls.requireClientCertificate)
+            }
             let supervisor = BrokerSupervisor(
                 configuration: .init(
                     mosquitto: mosquitto, users: users(catalog: catalog, deviceKey: deviceKey, gatewaySecret: secret),
@@ -45,6 +55,9 @@ struct BrokerEndpoint: Sendable {
             }
             do { try await supervisor.start() } catch {
                 throw GatewayStartError("\(error)")
+            }
+            if let tls = mosquitto.tls {
+                Console.line("MQTT over TLS listening on \(configuration.mqttHost):\(tls.port)")
             }
             return BrokerEndpoint(
                 host: configuration.mqttHost, port: supervisor.port, clientID: "iotgw-ingest", username: gatewayUser,
@@ -67,4 +80,9 @@ struct BrokerEndpoint: Sendable {
         }
         return MosquittoACL(fullAccessUsers: [gatewayUser], devicePatterns: patterns)
     }
+}
+
+/// mosquitto runs with its own working directory expectations: give it absolute paths.
+private func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
 }

@@ -29,6 +29,16 @@ struct Serve: AsyncParsableCommand {
     var broker: BrokerFlag?
     @Option(help: "The external broker, as mqtt://[user:password@]host:port.")
     var brokerUrl: String?
+    @Option(help: "Also serve MQTT over TLS on this port of the embedded broker (0: pick a free one); needs --tls-ca, --tls-cert, --tls-key.")
+    var mqttsPort: Int?
+    @Option(help: "CA certificate (PEM) for the TLS listener; client certificates must be signed by it.")
+    var tlsCa: String?
+    @Option(help: "Server certificate (PEM) for the TLS listener.")
+    var tlsCert: String?
+    @Option(help: "Server private key (PEM) for the TLS listener.")
+    var tlsKey: String?
+    @Flag(help: "Devices on the TLS listener must present a client certificate signed by --tls-ca (and their password).")
+    var requireClientCert = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -38,7 +48,16 @@ struct Serve: AsyncParsableCommand {
         if broker == .external && brokerUrl == nil {
             throw ValidationError("--broker external needs --broker-url mqtt://host:port.")
         }
-        for (name, port) in [("--mqtt-port", mqttPort), ("--http-port", httpPort)] {
+        if mqttsPort != nil && (tlsCa == nil || tlsCert == nil || tlsKey == nil) {
+            throw ValidationError("--mqtts-port needs --tls-ca, --tls-cert and --tls-key.")
+        }
+        if mqttsPort != nil && broker == .external {
+            throw ValidationError("--mqtts-port configures the embedded broker; an external broker has its own TLS settings.")
+        }
+        if mqttsPort == nil && (tlsCa != nil || tlsCert != nil || tlsKey != nil || requireClientCert) {
+            throw ValidationError("The --tls-… options configure the TLS listener: add --mqtts-port.")
+        }
+        for (name, port) in [("--mqtt-port", mqttPort), ("--http-port", httpPort), ("--mqtts-port", mqttsPort)] {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) must be from 0 to 65535.") }
         }
     }
@@ -52,6 +71,10 @@ struct Serve: AsyncParsableCommand {
         if let rules { configuration.rulesDirectory = rules }
         if let devices { configuration.devicesDirectory = devices }
         if let brokerUrl, broker != .embedded { configuration.broker = .external(url: brokerUrl) }
+        if let mqttsPort, let tlsCa, let tlsCert, let tlsKey {
+            configuration.tls = .init(
+                port: mqttsPort, caFile: tlsCa, certFile: tlsCert, keyFile: tlsKey, requireClientCertificate: requireClientCert)
+        }
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

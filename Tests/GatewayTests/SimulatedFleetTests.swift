@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 import GatewayTesting
 import IoTCore
@@ -111,6 +112,47 @@ final class SimulatedFleetTests: XCTestCase {
         XCTAssertGreaterThan(report.messages.acked, 10)
         XCTAssertEqual(report.probe?.received, report.messages.acked, "every message went through the rule")
         XCTAssertEqual(report.latencyMs.endToEnd?.count, UInt64(report.messages.acked))
+    }
+
+    /// The gateway serves MQTT over TLS requiring client certificates; iotsim connects with
+    /// one (and the devices' passwords), and a device without a certificate is refused.
+    func testIotsimOverTLSWithClientCertificates() async throws {
+        let certs = try TestCertificates(directory: try makeTemporaryDirectory(prefix: "iotgw-tls"))
+        let gw = try await TestGateway.start(
+            devicesYAML: Self.valves,
+            extraArguments: [
+                "--mqtts-port", "0", "--tls-ca", certs.caFile, "--tls-cert", certs.certFile, "--tls-key", certs.keyFile,
+                "--require-client-cert",
+            ])
+        defer { Task { try? await gw.stop() } }
+        let line = try XCTUnwrap(gw.logs().split(separator: "\n").first { $0.hasPrefix("MQTT over TLS listening on ") })
+        let tlsPort = try XCTUnwrap(Int(line.split(separator: ":").last ?? ""))
+        var settings = ScenarioSettings()
+        settings.broker = "mqtts://127.0.0.1:\(tlsPort)"
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.fleet = "valves"
+        settings.count = 3
+        settings.rate = 5
+        settings.duration = 2
+        settings.dataDirectory = gw.dataDirectory
+        settings.tls = .init(caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile)
+        let (scenario, catalog) = try Scenario.resolve(settings)
+        let report = try await Simulation(scenario: scenario, catalog: catalog).run()
+        XCTAssertEqual(report.devices.connected, 3)
+        XCTAssertGreaterThan(report.messages.acked, 10)
+        XCTAssertEqual(report.messages.failed, 0)
+        let points = try await gw.requestJSON("GET", "/things/valve-2/telemetry?field=flow").json["points"]?.arrayValue
+        XCTAssertGreaterThan(points?.count ?? 0, 0, "telemetry over TLS is stored")
+
+        settings.tls = .init(caFile: certs.caFile)
+        settings.duration = 1
+        let (noCert, _) = try Scenario.resolve(settings)
+        do {
+            _ = try await Simulation(scenario: noCert, catalog: catalog).run()
+            XCTFail("a device without a client certificate must be refused")
+        } catch {
+            XCTAssertFalse("\(error)".isEmpty)
+        }
     }
 
     static let valves = """

@@ -51,35 +51,3 @@ extension TestBroker {
         )
     }
 }
-
-/// A throw-away CA and a server certificate for 127.0.0.1, made with the openssl command.
-struct TestCertificates {
-    let caFile: String
-    let certFile: String
-    let keyFile: String
-
-    init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        caFile = directory + "/ca.crt"
-        certFile = directory + "/server.crt"
-        keyFile = directory + "/server.key"
-        let san = directory + "/san.cnf"
-        try "subjectAltName=IP:127.0.0.1\n".write(toFile: san, atomically: true, encoding: .utf8)
-        let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/ca.key", "-out", caFile, "-days", "1", "-subj", "/CN=iotgw-test-ca"],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", directory + "/server.csr", "-subj", "/CN=127.0.0.1"],
-            ["x509", "-req", "-in", directory + "/server.csr", "-CA", caFile, "-CAkey", directory + "/ca.key", "-CAcreateserial",
-             "-out", certFile, "-days", "1", "-extfile", san],
-        ]
-        for arguments in steps {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "openssl \(arguments.joined(separator: " ")) failed")
-        }
-    }
-}

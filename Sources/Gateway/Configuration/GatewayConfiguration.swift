@@ -8,7 +8,27 @@ public struct GatewayConfiguration: Sendable, Equatable {
         case external(url: String)
     }
 
+    /// A second MQTT listener with TLS on the embedded broker (PEM files).
+    public struct TLSListener: Sendable, Equatable {
+        /// 0 picks a free port.
+        public var port: Int
+        public var caFile: String
+        public var certFile: String
+        public var keyFile: String
+        /// Devices must also present a certificate signed by `caFile` (plus their password).
+        public var requireClientCertificate: Bool
+
+        public init(port: Int, caFile: String, certFile: String, keyFile: String, requireClientCertificate: Bool = false) {
+            self.port = port
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.requireClientCertificate = requireClientCertificate
+        }
+    }
+
     public var broker: BrokerMode = .embedded
+    public var tls: TLSListener?
     public var mqttHost = "127.0.0.1"
     /// 0 picks a free port.
     public var mqttPort = 1883
