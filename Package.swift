@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "IoTCore", "Devices",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -34,6 +34,9 @@ struct BrokerEndpoint: Sendable {
             let secret = try GatewayCredentials.loadOrCreate(dataDirectory: configuration.dataDirectory)
             var mosquitto = MosquittoConfig(directory: directory, host: configuration.mqttHost, port: configuration.mqttPort)
             mosquitto.maxPacketSize = max(mosquitto.maxPacketSize, configuration.maxPayloadBytes + 64 * 1024)
+            // Past this many queued messages mosquitto drops QoS 1 messages for a lagging
+            // session, the gateway's included: allow a long backlog (≈ 100–200 MB) before that.
+            mosquitto.maxQueuedMessages = configuration.brokerMaxQueuedMessages
             if let tls = configuration.tls {
                 for (flag, path) in [("--tls-ca", tls.caFile), ("--tls-cert", tls.certFile), ("--tls-key", tls.keyFile)]
                 where !FileManager.default.isReadableFile(atPath: path) {

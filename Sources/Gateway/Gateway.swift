@@ -180,19 +180,22 @@ public final class Gateway: Sendable {
         }
         let receivedAt = Clock.epochMillis()
         let thing = ingest.thing(forTopic: message.topic)
-        // Parse at most once; every consumer shares the parsed value. A message of no registered
-        // thing (rule output republished back to us, among others) is parsed only if a rule matches it.
-        let limit = configuration.maxPayloadBytes
-        let parsed = thing == nil || message.payload.count > limit ? nil : try? JSONValue.parse(message.payload)
-        if let thing {
-            ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed, receivedAt: receivedAt)
-        } else if telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
+        if thing == nil, telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
             ingest.reject(.unknownThing, thing: nil, topic: message.topic)
         }
-        rules.handle(
-            topic: message.topic, payload: message.payload,
-            parsed: thing != nil || message.payload.count > limit ? parsed : try? JSONValue.parse(message.payload),
-            clientId: thing)
+        // Parse at most once, and on this thread only when a rule matches: telemetry is
+        // otherwise parsed by the writer thread, which keeps this loop thread free to read.
+        var parsed: JSONValue??
+        func parse() -> JSONValue? {
+            if let p = parsed { return p }
+            let p = message.payload.count > configuration.maxPayloadBytes ? nil : try? JSONValue.parse(message.payload)
+            parsed = .some(p)
+            return p
+        }
+        rules.handle(topic: message.topic, payload: message.payload, parsed: parse(), clientId: thing)
+        if let thing {
+            ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed ?? nil, receivedAt: receivedAt)
+        }
     }
 
     func connectionChanged(_ event: MQTTConnectionEvent) {

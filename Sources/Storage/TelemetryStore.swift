@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import IoTCore
 
 /// One accepted telemetry message with the numeric points extracted from it.
@@ -77,25 +78,49 @@ public struct TelemetryStore: Sendable {
                     """)
             let insertPoint = try db.cachedStatement(
                 sql: "INSERT INTO telemetry(messageId, thing, field, ts, value) VALUES (?, ?, ?, ?, ?)")
+            // Values are bound straight onto the prepared statements: this loop runs for every
+            // message ingested, and building argument arrays per row cost more than SQLite.
+            let m1 = insertMessage.sqliteStatement
+            let p1 = insertPoint.sqliteStatement
             for m in batch {
-                let text = String(decoding: m.payload, as: UTF8.self)
-                insertMessage.setUncheckedArguments([
-                    m.thing, m.topic, m.ts, m.receivedAt, Self.digest(m.payload), text,
-                ])
-                try insertMessage.execute()
-                guard db.changesCount == 1 else {
+                sqlite3_reset(m1)
+                sqlite3_bind_text(m1, 1, m.thing, -1, sqliteTransient)
+                sqlite3_bind_text(m1, 2, m.topic, -1, sqliteTransient)
+                sqlite3_bind_int64(m1, 3, m.ts)
+                sqlite3_bind_int64(m1, 4, m.receivedAt)
+                sqlite3_bind_int64(m1, 5, Self.digest(m.payload))
+                m.payload.withUnsafeBytes { b in
+                    // The payload is UTF-8 JSON (ingest parsed it), stored as TEXT without a String copy.
+                    _ = sqlite3_bind_text(m1, 6, b.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(b.count), sqliteTransient)
+                }
+                try step(m1, db)
+                guard sqlite3_changes(db.sqliteConnection) == 1 else {
                     result.duplicates += 1
                     continue
                 }
-                let id = db.lastInsertedRowID
+                let id = sqlite3_last_insert_rowid(db.sqliteConnection)
                 for p in m.points {
-                    insertPoint.setUncheckedArguments([id, m.thing, p.field, m.ts, p.value])
-                    try insertPoint.execute()
+                    sqlite3_reset(p1)
+                    sqlite3_bind_int64(p1, 1, id)
+                    sqlite3_bind_text(p1, 2, m.thing, -1, sqliteTransient)
+                    sqlite3_bind_text(p1, 3, p.field, -1, sqliteTransient)
+                    sqlite3_bind_int64(p1, 4, m.ts)
+                    sqlite3_bind_double(p1, 5, p.value)
+                    try step(p1, db)
                 }
                 result.messages += 1
                 result.points += m.points.count
             }
+            sqlite3_reset(m1)
+            sqlite3_reset(p1)
             return result
+        }
+    }
+
+    private func step(_ statement: OpaquePointer?, _ db: Database) throws {
+        let rc = sqlite3_step(statement)
+        guard rc == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
     }
 
@@ -178,3 +203,6 @@ public enum TelemetryQueryError: Error, Equatable, CustomStringConvertible {
     case invalidToken
     public var description: String { "The nextToken is not one this API returned." }
 }
+
+/// SQLite copies bound text before the call returns.
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -50,11 +50,12 @@ extension GatewayConfiguration {
             case "maxPayloadBytes": maxPayloadBytes = try int()
             case "ingestBatchSize": ingestBatchSize = try int()
             case "ingestQueueLimit": ingestQueueLimit = try int()
+            case "brokerMaxQueuedMessages": brokerMaxQueuedMessages = try int()
             default:
                 throw ConfigurationFileError(
                     file: path,
                     message:
-                        "unknown setting \"\(key)\" (known: brokerUrl, data, devices, httpHost, httpPort, ingestBatchSize, ingestQueueLimit, maxPayloadBytes, mqttHost, mqttPort, rules)"
+                        "unknown setting \"\(key)\" (known: brokerMaxQueuedMessages, brokerUrl, data, devices, httpHost, httpPort, ingestBatchSize, ingestQueueLimit, maxPayloadBytes, mqttHost, mqttPort, rules)"
                 )
             }
         }

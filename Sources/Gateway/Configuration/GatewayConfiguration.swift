@@ -45,6 +45,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// Messages held in memory before ingest stops reading from the broker (backpressure:
     /// the broker queues for the gateway's persistent session meanwhile).
     public var ingestQueueLimit = 50_000
+    /// Messages the embedded broker holds per lagging session before it drops; the
+    /// gateway's own session is the one that matters (it lags when ingest is saturated).
+    public var brokerMaxQueuedMessages = 1_000_000
 
     public init() {}
 

@@ -18,8 +18,14 @@ final class TelemetryIngest: Sendable {
     private let log: RateLimitedLogger
     private let maxPayloadBytes: Int
 
+    /// A message as received; parsed and turned into points on the writer thread.
     struct QueuedMessage: Sendable {
-        var message: TelemetryMessage
+        var thing: String
+        var topic: String
+        var payload: [UInt8]
+        /// Set when a rule already parsed the payload on the loop thread.
+        var parsed: JSONValue?
+        var receivedAt: Int64
         var receivedNanos: UInt64
     }
 
@@ -35,7 +41,8 @@ final class TelemetryIngest: Sendable {
         queue = BatchQueue(
             name: "iotgw-telemetry-writer", limit: configuration.ingestQueueLimit,
             maxBatch: configuration.ingestBatchSize
-        ) { batch in
+        ) { queued in
+            let batch = Self.prepare(queued, metrics: metrics, log: log)
             do {
                 let r = try store.insert(batch.map(\.message))
                 metrics.stored.increment(by: r.messages)
@@ -63,6 +70,29 @@ final class TelemetryIngest: Sendable {
         }
     }
 
+    /// Parses and extracts on the writer thread; refused messages are counted and logged here.
+    static func prepare(_ queued: [QueuedMessage], metrics: GatewayMetrics, log: RateLimitedLogger)
+        -> [(message: TelemetryMessage, receivedNanos: UInt64)]
+    {
+        var out: [(message: TelemetryMessage, receivedNanos: UInt64)] = []
+        out.reserveCapacity(queued.count)
+        for q in queued {
+            guard let parsed = q.parsed ?? (try? JSONValue.parse(q.payload)) else {
+                reject(.invalidJSON, thing: q.thing, topic: q.topic, metrics: metrics, log: log)
+                continue
+            }
+            guard case .object(let object) = parsed else {
+                reject(.notObject, thing: q.thing, topic: q.topic, metrics: metrics, log: log)
+                continue
+            }
+            let message = TelemetryMessage(
+                thing: q.thing, topic: q.topic, ts: TelemetryExtraction.timestamp(of: object) ?? q.receivedAt,
+                receivedAt: q.receivedAt, payload: q.payload, points: TelemetryExtraction.points(of: object))
+            out.append((message, q.receivedNanos))
+        }
+        return out
+    }
+
     static func topicMap(_ things: [ThingSpec]) -> [String: String] {
         var map: [String: String] = [:]
         for t in things { map[t.telemetryTopic] = t.name }
@@ -76,31 +106,31 @@ final class TelemetryIngest: Sendable {
     /// The thing whose telemetry topic this is, if any.
     func thing(forTopic topic: String) -> String? { topics.get()[topic] }
 
-    /// Validates and queues one message published on `topic` by `thing`; returns the
-    /// rejection when it is refused. Called on the MQTT loop thread: blocks only when
-    /// the queue is full.
-    @discardableResult
-    func accept(thing: String, topic: String, payload: [UInt8], parsed: JSONValue?, receivedAt: Int64)
-        -> IngestRejection?
-    {
-        if payload.count > maxPayloadBytes { return reject(.tooLarge, thing: thing, topic: topic) }
-        guard let parsed else { return reject(.invalidJSON, thing: thing, topic: topic) }
-        guard case .object(let object) = parsed else { return reject(.notObject, thing: thing, topic: topic) }
-        let message = TelemetryMessage(
-            thing: thing, topic: topic, ts: TelemetryExtraction.timestamp(of: object) ?? receivedAt,
-            receivedAt: receivedAt, payload: payload, points: TelemetryExtraction.points(of: object))
-        queue.submit(QueuedMessage(message: message, receivedNanos: Clock.monotonicNanos()))
-        return nil
+    /// Queues one message published on `topic` by `thing` (`parsed` when a rule already
+    /// parsed it). Called on the MQTT loop thread: blocks only when the queue is full.
+    func accept(thing: String, topic: String, payload: [UInt8], parsed: JSONValue?, receivedAt: Int64) {
+        if payload.count > maxPayloadBytes {
+            reject(.tooLarge, thing: thing, topic: topic)
+            return
+        }
+        queue.submit(
+            QueuedMessage(
+                thing: thing, topic: topic, payload: payload, parsed: parsed, receivedAt: receivedAt,
+                receivedNanos: Clock.monotonicNanos()))
     }
 
-    /// Counts and logs a message refused before it reached the queue.
-    @discardableResult
-    func reject(_ reason: IngestRejection, thing: String?, topic: String) -> IngestRejection {
+    /// Counts and logs a refused message.
+    func reject(_ reason: IngestRejection, thing: String?, topic: String) {
+        Self.reject(reason, thing: thing, topic: topic, metrics: metrics, log: log)
+    }
+
+    static func reject(
+        _ reason: IngestRejection, thing: String?, topic: String, metrics: GatewayMetrics, log: RateLimitedLogger
+    ) {
         metrics.rejected(reason).increment()
         log.warning(
             key: reason.rawValue + (thing ?? topic), "Rejected a message: \(reason.explanation)",
             metadata: ["thing": "\(thing ?? "-")", "topic": "\(topic)", "reason": "\(reason.rawValue)"])
-        return reason
     }
 
     var queueDepth: Int { queue.depth }
