@@ -6,18 +6,7 @@ import XCTest
 /// `iotgw rules check` and `iotgw rules test`: output formats and exit codes (issue 5).
 final class RulesCLITests: XCTestCase {
     func iotgw(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestGateway.binaryPath())
-        p.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runIoTGWResult(arguments)
     }
 
     func testCheckReportsFileLineColumnWithCaretAndExitCode() throws {
