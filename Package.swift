@@ -70,10 +70,6 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Actions",
-            dependencies: ["IoTCore", "Rules", "Storage", "MQTT", .product(name: "Logging", package: "swift-log")]
-        ),
-        .target(
             name: "Gateway",
             dependencies: [
                 "IoTCore", "MQTT", "Broker", "Devices", "Shadows", "Storage", "Rules",
