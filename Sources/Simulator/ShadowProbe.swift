@@ -27,6 +27,10 @@ final class ShadowProbe: Sendable {
     let timeout: Duration
     private let figures = LockedValue(Figures())
     private let task = LockedValue<Task<Void, Never>?>(nil)
+    /// Cleared by `stop`. The task is never cancelled: cancelling a task inside
+    /// `URLSession.data(for:)` deadlocks swift-corelibs-foundation (seen here: the session's
+    /// cancel waits on its queue while that queue resumes the task's continuation).
+    private let running = LockedValue(true)
 
     init(api: String, apiKey: String, things: [String], interval: Duration, timeout: Duration = .seconds(10)) {
         self.api = api.hasSuffix("/") ? String(api.dropLast()) : api
@@ -39,23 +43,24 @@ final class ShadowProbe: Sendable {
     func start() {
         let t = Task { [self] in
             var n = 0
-            while !Task.isCancelled, !things.isEmpty {
+            while running.get(), !things.isEmpty {
                 let thing = things[n % things.count]
                 n += 1
                 await measure(thing: thing, value: n)
-                try? await Task.sleep(for: interval)
+                let until = ContinuousClock.now + interval
+                while running.get(), ContinuousClock.now < until { try? await Task.sleep(for: .milliseconds(20)) }
             }
         }
         task.set(t)
     }
 
-    /// Stops sampling and returns what was measured.
+    /// Stops sampling (after the request under way) and returns what was measured.
     func stop() async -> Figures {
+        running.set(false)
         let t = task.withLock { t in
             defer { t = nil }
             return t
         }
-        t?.cancel()
         await t?.value
         return figures.get()
     }
@@ -69,7 +74,7 @@ final class ShadowProbe: Sendable {
         guard let posted = try? await request("POST", thing, body: body), posted.status == 200 else { return }
         figures.withLock { $0.sent += 1 }
         while ContinuousClock.now - start < timeout {
-            if Task.isCancelled { return }
+            if !running.get() { return }
             if let r = try? await request("GET", thing),
                 r.json["state"]?["reported"]?["iotsimProbe"] == .int(Int64(value)), r.json["state"]?["delta"] == nil
             {
@@ -89,6 +94,7 @@ final class ShadowProbe: Sendable {
         var r = URLRequest(url: URL(string: "\(api)/things/\(thing)/shadow")!)
         r.httpMethod = method
         r.setValue(apiKey, forHTTPHeaderField: "x-api-key")
+        r.timeoutInterval = 5
         if let body { r.httpBody = Data(body.serializedBytes()) }
         let (data, response) = try await URLSession.shared.data(for: r)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

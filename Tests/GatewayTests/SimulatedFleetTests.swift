@@ -11,15 +11,7 @@ final class SimulatedFleetTests: XCTestCase {
     func testShadowDevicesConvergeAfterARESTDesiredUpdate() async throws {
         let gw = try await TestGateway.start(devicesYAML: Self.valves)
         defer { Task { try? await gw.stop() } }
-        var settings = ScenarioSettings()
-        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
-        settings.devicesDirectory = gw.devicesDirectory
-        settings.fleet = "valves"
-        settings.count = 3
-        settings.rate = 1
-        settings.duration = 6
-        settings.seed = 7
-        settings.dataDirectory = gw.dataDirectory
+        let settings = Self.settings(gw, broker: "mqtt://127.0.0.1:\(gw.mqttPort)", rate: 1, duration: 6)
         let (scenario, catalog) = try Scenario.resolve(settings)
         let run = Task { try await Simulation(scenario: scenario, catalog: catalog).run() }
 
@@ -56,14 +48,7 @@ final class SimulatedFleetTests: XCTestCase {
     func testShadowConvergenceProbeMeasuresThroughTheRESTAPI() async throws {
         let gw = try await TestGateway.start(devicesYAML: Self.valves)
         defer { Task { try? await gw.stop() } }
-        var settings = ScenarioSettings()
-        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
-        settings.devicesDirectory = gw.devicesDirectory
-        settings.fleet = "valves"
-        settings.count = 3
-        settings.rate = 1
-        settings.duration = 4
-        settings.dataDirectory = gw.dataDirectory
+        var settings = Self.settings(gw, broker: "mqtt://127.0.0.1:\(gw.mqttPort)", rate: 1, duration: 4)
         settings.shadowProbeAPI = "http://127.0.0.1:\(gw.httpPort)"
         settings.shadowProbeInterval = 0.3
         let (scenario, catalog) = try Scenario.resolve(settings)
@@ -97,14 +82,7 @@ final class SimulatedFleetTests: XCTestCase {
                 """
             ])
         defer { Task { try? await gw.stop() } }
-        var settings = ScenarioSettings()
-        settings.broker = "mqtt://127.0.0.1:\(gw.mqttPort)"
-        settings.devicesDirectory = gw.devicesDirectory
-        settings.fleet = "valves"
-        settings.count = 3
-        settings.rate = 5
-        settings.duration = 2
-        settings.dataDirectory = gw.dataDirectory
+        var settings = Self.settings(gw, broker: "mqtt://127.0.0.1:\(gw.mqttPort)", rate: 5, duration: 2)
         settings.probeTopic = "probe/+"
         let (scenario, catalog) = try Scenario.resolve(settings)
         XCTAssertEqual(scenario.probeUsername, "iotgw", "with --data the probe uses the gateway's own identity")
@@ -127,14 +105,7 @@ final class SimulatedFleetTests: XCTestCase {
         defer { Task { try? await gw.stop() } }
         let line = try XCTUnwrap(gw.logs().split(separator: "\n").first { $0.hasPrefix("MQTT over TLS listening on ") })
         let tlsPort = try XCTUnwrap(Int(line.split(separator: ":").last ?? ""))
-        var settings = ScenarioSettings()
-        settings.broker = "mqtts://127.0.0.1:\(tlsPort)"
-        settings.devicesDirectory = gw.devicesDirectory
-        settings.fleet = "valves"
-        settings.count = 3
-        settings.rate = 5
-        settings.duration = 2
-        settings.dataDirectory = gw.dataDirectory
+        var settings = Self.settings(gw, broker: "mqtts://127.0.0.1:\(tlsPort)", rate: 5, duration: 2)
         settings.tls = .init(caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile)
         let (scenario, catalog) = try Scenario.resolve(settings)
         let report = try await Simulation(scenario: scenario, catalog: catalog).run()
@@ -153,6 +124,20 @@ final class SimulatedFleetTests: XCTestCase {
         } catch {
             XCTAssertFalse("\(error)".isEmpty)
         }
+    }
+
+    /// Three valves of `valves` with the gateway's device credentials (`--data`).
+    static func settings(_ gw: TestGateway, broker: String, rate: Double, duration: Double) -> ScenarioSettings {
+        var settings = ScenarioSettings()
+        settings.broker = broker
+        settings.devicesDirectory = gw.devicesDirectory
+        settings.fleet = "valves"
+        settings.count = 3
+        settings.rate = rate
+        settings.duration = duration
+        settings.seed = 7
+        settings.dataDirectory = gw.dataDirectory
+        return settings
     }
 
     static let valves = """
