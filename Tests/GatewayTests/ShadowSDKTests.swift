@@ -12,9 +12,11 @@ final class ShadowSDKTests: XCTestCase {
             .appendingPathComponent("Python/aws_sdk_check.py").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // `--flag=value`: secrets are base64url and may start with "-", which argparse
+        // would otherwise read as an option.
         p.arguments = [
-            "python3", script, "--http-port", "\(gw.httpPort)", "--mqtt-port", "\(gw.mqttPort)", "--key-id", keyId,
-            "--secret", gw.adminSecret, "--thing", "pump-0008", "--thing-password", try gw.password(for: "pump-0008"),
+            "python3", script, "--http-port=\(gw.httpPort)", "--mqtt-port=\(gw.mqttPort)", "--key-id=\(keyId)",
+            "--secret=\(gw.adminSecret)", "--thing=pump-0008", "--thing-password=\(try gw.password(for: "pump-0008"))",
         ]
         let out = Pipe()
         p.standardOutput = out
