@@ -72,19 +72,27 @@ public struct Simulation: Sendable {
         return report
     }
 
+    /// Updates the status line once a second with the current stage and `figures()`.
+    private func startTicker(
+        stage: LockedValue<(String, UInt64, Double?)>,
+        figures: @escaping @Sendable () -> (ShardFigures, LatencyHistogram)
+    ) -> Task<Void, Never> {
+        Task { [status, scenario] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let (name, since, total) = stage.get()
+                let (current, recent) = figures()
+                status.update(stage: name, elapsed: Double(IoTCore.Clock.monotonicNanos() - since) / 1e9, total: total,
+                              requested: scenario.count, figures: current, recent: recent)
+            }
+        }
+    }
+
     private func runInProcess() async throws(SimulationError) -> SimulationReport {
         let engine = try ShardEngine(scenario: scenario, catalog: catalog, ordinals: 0..<scenario.count)
         let started = IoTCore.Clock.monotonicNanos()
         let stage = LockedValue(("connect", started, Optional<Double>.none))
-        let ticker = Task { [status, scenario] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let (name, since, total) = stage.get()
-                let (figures, recent) = engine.figures()
-                status.update(stage: name, elapsed: Double(IoTCore.Clock.monotonicNanos() - since) / 1e9, total: total,
-                              requested: scenario.count, figures: figures, recent: recent)
-            }
-        }
+        let ticker = startTicker(stage: stage) { engine.figures() }
         await engine.connectAll(connectRate: scenario.connectRate)
         let connectSeconds = Double(IoTCore.Clock.monotonicNanos() - started) / 1e9
         let connected = engine.figures().total
@@ -118,15 +126,7 @@ public struct Simulation: Sendable {
         let board = WorkerBoard(count: workers.count)
         let started = IoTCore.Clock.monotonicNanos()
         let stage = LockedValue(("connect", started, Optional<Double>.none))
-        let ticker = Task { [status, scenario] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let (name, since, total) = stage.get()
-                let (figures, recent) = board.merged()
-                status.update(stage: name, elapsed: Double(IoTCore.Clock.monotonicNanos() - since) / 1e9, total: total,
-                              requested: scenario.count, figures: figures, recent: recent)
-            }
-        }
+        let ticker = startTicker(stage: stage) { board.merged() }
         for w in workers {
             Task {
                 while let report = await w.next() {

@@ -58,13 +58,7 @@ public struct ShadowUpdateBenchmark: Sendable {
         let documents = Atomic<Int>(0)
         var clients: [MQTTClient] = []
         for (n, thing) in things.enumerated() {
-            var c = MQTTClient.Configuration()
-            c.host = gateway.host
-            c.port = gateway.port
-            c.clientID = thing.name
-            c.username = thing.name
-            c.password = thing.password
-            let client = try MQTTClient(configuration: c, eventLoop: loops[n % loops.count])
+            let client = try Self.client(gateway, id: thing.name, username: thing.name, password: thing.password, loop: loops[n % loops.count])
             client.onMessage { m in
                 if m.topic.hasSuffix("/accepted") {
                     accepted.add(1, ordering: .relaxed)
@@ -83,24 +77,11 @@ public struct ShadowUpdateBenchmark: Sendable {
         }
         let total = things.count * updatesPerThing
         progress("publishing \(total) shadow updates")
-        let start = ContinuousClock.now
-        try await forEachConcurrently(clients, width: clients.count) { i, client in
-            let topic = "$aws/things/\(things[i].name)/shadow/update"
-            for u in 0..<updatesPerThing {
-                let payload = #"{"state":{"reported":{"temperature":\#(50 + u % 30),"seq":\#(u)}}}"#
-                try await client.publish(topic: topic, payload: Array(payload.utf8), qos: .atLeastOnce)
-            }
+        let seconds = try await timed(clients, topic: { "$aws/things/\(things[$0].name)/shadow/update" }) {
+            accepted.load(ordering: .relaxed) >= total && documents.load(ordering: .relaxed) >= total
+        } failure: {
+            "only \(accepted.load(ordering: .relaxed)) accepted and \(documents.load(ordering: .relaxed)) documents of \(total) after \(timeout)"
         }
-        let deadline = start + timeout
-        while accepted.load(ordering: .relaxed) < total || documents.load(ordering: .relaxed) < total {
-            if ContinuousClock.now > deadline {
-                throw SimulationError.benchmark(
-                    "only \(accepted.load(ordering: .relaxed)) accepted and \(documents.load(ordering: .relaxed)) documents of \(total) after \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let seconds = (ContinuousClock.now - start).seconds
-        for c in clients { await c.disconnect() }
         return Phase(messages: total, seconds: seconds)
     }
 
@@ -108,44 +89,57 @@ public struct ShadowUpdateBenchmark: Sendable {
         let loops = (0..<2).map { MQTTEventLoop(name: "bench-raw-\($0)") }
         defer { for l in loops { l.shutdown() } }
         let received = Atomic<Int>(0)
-        var sc = MQTTClient.Configuration()
-        sc.host = endpoint.host
-        sc.port = endpoint.port
-        sc.clientID = "bench-reference-subscriber"
-        let subscriber = try MQTTClient(configuration: sc, eventLoop: loops[0])
+        let subscriber = try Self.client(endpoint, id: "bench-reference-subscriber", loop: loops[0])
         subscriber.onMessage { _ in received.add(1, ordering: .relaxed) }
         try await subscriber.connect()
         try await subscriber.subscribe("raw/#", qos: .atLeastOnce)
-        var clients: [MQTTClient] = []
-        for n in things.indices {
-            var c = MQTTClient.Configuration()
-            c.host = endpoint.host
-            c.port = endpoint.port
-            c.clientID = "bench-raw-\(n)"
-            clients.append(try MQTTClient(configuration: c, eventLoop: loops[n % loops.count]))
-        }
+        let clients = try things.indices.map { try Self.client(endpoint, id: "bench-raw-\($0)", loop: loops[$0 % loops.count]) }
         progress("connecting \(clients.count) reference publishers")
         try await forEachConcurrently(clients, width: 200) { _, c in try await c.connect() }
         let total = things.count * updatesPerThing
         progress("publishing \(total) reference messages")
+        let seconds = try await timed(clients, topic: { "raw/\($0)" }) {
+            received.load(ordering: .relaxed) >= total
+        } failure: {
+            "the reference subscriber got \(received.load(ordering: .relaxed)) of \(total)"
+        }
+        await subscriber.disconnect()
+        return Phase(messages: total, seconds: seconds)
+    }
+
+    /// Every client publishes `updatesPerThing` updates to its topic, one at a time at QoS 1;
+    /// returns the seconds until `done` holds, then disconnects the clients.
+    private func timed(
+        _ clients: [MQTTClient], topic: @escaping @Sendable (Int) -> String, done: () -> Bool,
+        failure: () -> String
+    ) async throws -> Double {
+        let updates = updatesPerThing
         let start = ContinuousClock.now
         try await forEachConcurrently(clients, width: clients.count) { i, client in
-            for u in 0..<updatesPerThing {
+            for u in 0..<updates {
                 let payload = #"{"state":{"reported":{"temperature":\#(50 + u % 30),"seq":\#(u)}}}"#
-                try await client.publish(topic: "raw/\(i)", payload: Array(payload.utf8), qos: .atLeastOnce)
+                try await client.publish(topic: topic(i), payload: Array(payload.utf8), qos: .atLeastOnce)
             }
         }
-        let deadline = start + timeout
-        while received.load(ordering: .relaxed) < total {
-            if ContinuousClock.now > deadline {
-                throw SimulationError.benchmark("the reference subscriber got \(received.load(ordering: .relaxed)) of \(total)")
-            }
+        while !done() {
+            if ContinuousClock.now > start + timeout { throw SimulationError.benchmark(failure()) }
             try await Task.sleep(for: .milliseconds(5))
         }
         let seconds = (ContinuousClock.now - start).seconds
         for c in clients { await c.disconnect() }
-        await subscriber.disconnect()
-        return Phase(messages: total, seconds: seconds)
+        return seconds
+    }
+
+    static func client(
+        _ endpoint: Endpoint, id: String, username: String? = nil, password: String? = nil, loop: MQTTEventLoop
+    ) throws -> MQTTClient {
+        var c = MQTTClient.Configuration()
+        c.host = endpoint.host
+        c.port = endpoint.port
+        c.clientID = id
+        c.username = username
+        c.password = password
+        return try MQTTClient(configuration: c, eventLoop: loop)
     }
 }
 
