@@ -1,6 +1,7 @@
 import Foundation
+import GRDB
 import IoTCore
-import Storage
+@testable import Storage
 import XCTest
 
 final class TelemetryStoreTests: XCTestCase {
@@ -54,6 +55,56 @@ final class TelemetryStoreTests: XCTestCase {
         let ranged = try store.query(thing: "a", field: "v", from: 1002, to: 1003, limit: 100)
         XCTAssertEqual(ranged.points.map(\.value).sorted(), [4, 5, 6, 7])
         XCTAssertThrowsError(try store.query(thing: "a", limit: 1, pageToken: "garbage"))
+    }
+}
+
+extension TelemetryStoreTests {
+    func testAllFieldPagesReturnEveryPointOnceAcrossBatches() throws {
+        let store = try makeStore()
+        for b in 0..<3 {
+            var batch: [TelemetryMessage] = []
+            for i in 0..<10 { batch.append(try message("a", ts: 2000 + Int64(i % 4), #"{"x": \#(b * 10 + i), "y": \#(-(b * 10 + i))}"#)) }
+            XCTAssertEqual(try store.insert(batch).messages, 10)
+        }
+        var seen: [String] = []
+        var token: String?
+        repeat {
+            let page = try store.query(thing: "a", limit: 7, pageToken: token)
+            seen += page.points.map { "\($0.field)=\($0.value)@\($0.ts)" }
+            token = page.nextToken
+        } while token != nil
+        XCTAssertEqual(seen.count, 60)
+        XCTAssertEqual(Set(seen).count, 60, "no point twice")
+        XCTAssertEqual(try store.counts().messages, 30)
+        XCTAssertEqual(try store.query(thing: "nobody", limit: 10).points, [])
+    }
+
+    /// Rows written with the v1 layout (text keys, two rowid tables) survive migration v4.
+    func testMigrationToCompactTablesKeepsStoredTelemetry() throws {
+        let path = NSTemporaryDirectory() + "storage-\(UUID().uuidString).sqlite"
+        do {
+            let pool = try DatabasePool(path: path)
+            try GatewayDatabase.migrator.migrate(pool, upTo: "v3-rules")
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO messages(id, thing, topic, ts, receivedAt, digest, payload) VALUES
+                        (7, 'pump', 'devices/pump/telemetry', 100, 101, 42, '{"t":1.5,"p":2}'),
+                        (8, 'pump', 'devices/pump/telemetry', 200, 201, 43, '{"t":2.5}');
+                    INSERT INTO telemetry(messageId, thing, field, ts, value) VALUES
+                        (7, 'pump', 't', 100, 1.5), (7, 'pump', 'p', 100, 2), (8, 'pump', 't', 200, 2.5);
+                    """)
+            }
+        }
+        let store = TelemetryStore(database: try GatewayDatabase(path: path))
+        let page = try store.query(thing: "pump", limit: 10)
+        XCTAssertEqual(page.points.first?.value, 2.5, "newest first")
+        XCTAssertEqual(Set(page.points.dropFirst().map { "\($0.field)=\($0.value)" }), ["t=1.5", "p=2.0"])
+        XCTAssertEqual(page.points.map(\.messageId), [8, 7, 7])
+        XCTAssertEqual(try store.counts().messages, 2)
+        // New messages continue the id sequence and the dedup key still holds for old rows.
+        let r = try store.insert([try message("pump", ts: 300, #"{"t": 3}"#)])
+        XCTAssertEqual(r.messages, 1)
+        XCTAssertEqual(try store.query(thing: "pump", limit: 1).points.first?.messageId, 9)
     }
 }
 
