@@ -1,0 +1,101 @@
+/// One complete MQTT packet found in the read buffer; `body` points into that buffer and is valid
+/// only until the buffer is compacted.
+struct MQTTFrame {
+    /// The first byte's high nibble (see `MQTTPacketType`; 0 and 15 are not valid packets).
+    var typeCode: UInt8
+    /// The first byte's low nibble.
+    var flags: UInt8
+    /// Everything after the fixed header.
+    var body: UnsafeRawBufferPointer
+
+    var type: MQTTPacketType? { MQTTPacketType(rawValue: typeCode) }
+
+    /// What `scan` found at an offset of the read buffer.
+    enum Scan {
+        /// A complete packet; the next one starts at `next`.
+        case frame(MQTTFrame, next: Int)
+        /// More bytes are needed; `size` is the whole packet's size once the header is complete.
+        case incomplete(size: Int?)
+        /// The fixed header announces a packet of `size` bytes, more than allowed.
+        case tooLarge(size: Int)
+        /// The remaining length uses more than four bytes.
+        case malformed
+    }
+
+    /// Finds the packet starting at `start` in `bytes` (MQTT 3.1.1 §2.2: type byte, then the
+    /// remaining length in one to four 7-bit groups, least significant first).
+    static func scan(_ bytes: UnsafeRawBufferPointer, from start: Int, maxPacketSize: Int) -> Scan {
+        var index = start + 1
+        var remaining = 0
+        var shift = 0
+        while true {
+            guard index < bytes.count else { return .incomplete(size: nil) }
+            let byte = bytes[index]
+            index += 1
+            remaining |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+            if shift == 28 { return .malformed }
+        }
+        let size = index - start + remaining
+        if size > maxPacketSize { return .tooLarge(size: size) }
+        guard bytes.count - index >= remaining else { return .incomplete(size: size) }
+        let first = bytes[start]
+        let body = UnsafeRawBufferPointer(rebasing: bytes[index..<index + remaining])
+        return .frame(MQTTFrame(typeCode: first >> 4, flags: first & 0x0F, body: body), next: index + remaining)
+    }
+
+    /// The packet identifier of PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK (nil if the body is too short).
+    var packetID: UInt16? {
+        body.count >= 2 ? UInt16(body[0]) << 8 | UInt16(body[1]) : nil
+    }
+
+    /// CONNACK's session-present flag and return code.
+    var connack: (sessionPresent: Bool, returnCode: UInt8)? {
+        body.count == 2 ? (body[0] & 0x01 != 0, body[1]) : nil
+    }
+
+    /// SUBACK's packet id and the return code of its (single) filter.
+    var suback: (packetID: UInt16, returnCode: UInt8)? {
+        guard body.count >= 3, let id = packetID else { return nil }
+        return (id, body[2])
+    }
+
+    /// The parts of an incoming PUBLISH (nil when malformed: QoS 3, short body, missing packet id).
+    var publish: IncomingPublish? {
+        let qosBits = (flags >> 1) & 0x03
+        guard let qos = MQTTQoS(rawValue: Int32(qosBits)), body.count >= 2 else { return nil }
+        let topicLength = Int(body[0]) << 8 | Int(body[1])
+        var offset = 2 + topicLength
+        guard body.count >= offset else { return nil }
+        var packetID: UInt16 = 0
+        if qos != .atMostOnce {
+            guard body.count >= offset + 2 else { return nil }
+            packetID = UInt16(body[offset]) << 8 | UInt16(body[offset + 1])
+            guard packetID != 0 else { return nil }
+            offset += 2
+        }
+        return IncomingPublish(
+            topic: UnsafeRawBufferPointer(rebasing: body[2..<2 + topicLength]),
+            payload: UnsafeRawBufferPointer(rebasing: body[offset...]),
+            qos: qos, retain: flags & 0x01 != 0, packetID: packetID
+        )
+    }
+}
+
+/// A PUBLISH as it sits in the read buffer.
+struct IncomingPublish {
+    var topic: UnsafeRawBufferPointer
+    var payload: UnsafeRawBufferPointer
+    var qos: MQTTQoS
+    var retain: Bool
+    var packetID: UInt16
+
+    /// The copy handed to `onMessage`.
+    var message: MQTTMessage {
+        MQTTMessage(
+            topic: String(decoding: topic, as: UTF8.self), payload: [UInt8](payload),
+            qos: qos, retain: retain, mid: Int32(packetID)
+        )
+    }
+}

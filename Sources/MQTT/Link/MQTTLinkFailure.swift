@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the link thread dropped a connection (or a connection attempt).
+enum MQTTLinkFailure {
+    /// `read()` returned 0.
+    case closedByBroker
+    /// A socket call failed with this errno.
+    case socket(errno: Int32)
+    /// Nothing arrived from the broker for 1.5 times the keepalive.
+    case keepAliveExpired(seconds: Int)
+    /// The broker sent a packet larger than `maxPacketSize`.
+    case packetTooLarge(size: Int, limit: Int)
+    /// The broker sent something MQTT 3.1.1 does not allow here.
+    case protocolViolation(String)
+
+    /// The reason as a sentence naming the broker, for `.disconnected(reason:)` and the log.
+    func sentence(broker: String) -> String {
+        switch self {
+        case .closedByBroker:
+            return "The broker at \(broker) closed the connection."
+        case .socket(let code):
+            return "The connection to \(broker) failed: \(String(cString: strerror(code)))."
+        case .keepAliveExpired(let seconds):
+            return "The broker at \(broker) sent nothing for 1.5 times the keepalive of \(seconds) s."
+        case .packetTooLarge(let size, let limit):
+            return "The broker at \(broker) sent a packet of \(size) bytes, more than maxPacketSize (\(limit) bytes); the connection was closed."
+        case .protocolViolation(let detail):
+            return "The broker at \(broker) broke the MQTT 3.1.1 protocol (\(detail)); the connection was closed."
+        }
+    }
+
+    /// The reason inside `MQTTError.connectFailed` when this ends a connection attempt.
+    var connectReason: String {
+        switch self {
+        case .closedByBroker: return "the broker closed the connection before answering CONNECT"
+        case .socket(let code): return String(cString: strerror(code))
+        case .keepAliveExpired: return "no answer to CONNECT"
+        case .packetTooLarge(let size, let limit): return "the broker sent a packet of \(size) bytes, more than maxPacketSize (\(limit) bytes)"
+        case .protocolViolation(let detail): return "the broker broke the MQTT 3.1.1 protocol (\(detail))"
+        }
+    }
+}
