@@ -32,8 +32,7 @@ public final class Gateway: Sendable {
 
     let logger: Logger
     let broker: BrokerSupervisor?
-    let eventLoop: MQTTEventLoop
-    let ingestClient: MQTTClient
+    let ingestClient: MQTTLink
     let ingest: TelemetryIngest
     let connected = LockedValue(false)
     /// The last database probe and when it ran (monotonic ns): a load balancer polling
@@ -87,8 +86,10 @@ public final class Gateway: Sendable {
             configuration: configuration, catalog: catalog, deviceKey: deviceKey, metrics: metrics, logger: logger)
         Console.line("MQTT broker listening on \(endpoint.host):\(endpoint.port) (\(endpoint.broker == nil ? "external" : "embedded"))")
 
-        let loop = MQTTEventLoop()
-        var clientConfig = MQTTClient.Configuration()
+        // The gateway's one busy connection is an `MQTTLink`, not libmosquitto: it reads in
+        // large chunks, writes acks and publishes in batches, and acknowledges a message only
+        // after it was handed over (see `MQTTLink`).
+        var clientConfig = MQTTLink.Configuration()
         clientConfig.host = endpoint.host
         clientConfig.port = endpoint.port
         clientConfig.clientID = endpoint.clientID
@@ -97,8 +98,8 @@ public final class Gateway: Sendable {
         // A persistent session: while the gateway restarts, the broker keeps queuing
         // QoS 1 messages for it instead of dropping them.
         clientConfig.cleanSession = false
-        clientConfig.maxInflightMessages = 1000
-        let client = try MQTTClient(configuration: clientConfig, eventLoop: loop)
+        clientConfig.maxInflight = 1000
+        let client = MQTTLink(configuration: clientConfig, logger: logger)
 
         let ingest = TelemetryIngest(
             things: specs, store: TelemetryStore(database: database), metrics: metrics,
@@ -115,7 +116,7 @@ public final class Gateway: Sendable {
         }
         let gateway = Gateway(
             configuration: configuration, database: database, registry: registry, keys: keys, metrics: metrics,
-            catalog: catalog, adminKey: admin.key, endpoint: endpoint, logger: logger, eventLoop: loop,
+            catalog: catalog, adminKey: admin.key, endpoint: endpoint, logger: logger,
             client: client, ingest: ingest, shadows: shadows, rules: rules)
         ingest.start()
         shadows.start()
@@ -124,6 +125,7 @@ public final class Gateway: Sendable {
             throw GatewayStartError("cannot read the rules stored in \(configuration.databasePath): \(error)")
         }
         client.onMessage { [gateway] message in gateway.route(message) }
+        client.onBatchEnd { [ingest] in ingest.endOfBatch() }
         client.onConnectionEvent { [gateway] event in gateway.connectionChanged(event) }
         do {
             try await client.connect()
@@ -140,7 +142,7 @@ public final class Gateway: Sendable {
     private init(
         configuration: GatewayConfiguration, database: GatewayDatabase, registry: ThingRegistry, keys: APIKeyStore,
         metrics: GatewayMetrics, catalog: DeviceCatalog, adminKey: AdminKeyFile.Contents, endpoint: BrokerEndpoint,
-        logger: Logger, eventLoop: MQTTEventLoop, client: MQTTClient, ingest: TelemetryIngest, shadows: ShadowService,
+        logger: Logger, client: MQTTLink, ingest: TelemetryIngest, shadows: ShadowService,
         rules: RuleEngine
     ) {
         self.configuration = configuration
@@ -155,7 +157,6 @@ public final class Gateway: Sendable {
         self.mqttPort = endpoint.port
         self.logger = logger
         self.broker = endpoint.broker
-        self.eventLoop = eventLoop
         self.ingestClient = client
         self.ingest = ingest
         self.shadows = shadows
@@ -260,7 +261,6 @@ public final class Gateway: Sendable {
         await ingestClient.disconnect()
         ingest.close()
         shadows.close()
-        eventLoop.shutdown()
         if let broker { await broker.stop() }
         logger.info("Gateway stopped")
     }

@@ -181,6 +181,7 @@ public final class MQTTEventLoop: Sendable {
     }
 
     private func run() {
+        iotgw_name_thread(String(name.prefix(15)))
         pthread_setspecific(Self.threadKey, Unmanaged.passUnretained(self).toOpaque())
         var events = [epoll_event](repeating: epoll_event(), count: Int(Self.maxEvents))
         var nextSweep = Self.now() &+ Self.sweepInterval

@@ -5,15 +5,17 @@ import Storage
 
 /// Turns telemetry messages into stored points: validation, extraction, batched commits.
 ///
-/// Delivery guarantee (see also `MQTTClient`): libmosquitto acknowledges an incoming
-/// QoS 1 message before the gateway sees it. A message handed to `accept` is committed
-/// within one batch (normally milliseconds) and a graceful shutdown commits everything
-/// queued; a crash of the gateway process loses at most the messages queued but not yet
-/// committed. Redeliveries of a message carrying its own `ts` are stored once.
+/// Delivery guarantee (see also `MQTTLink`): the link acknowledges an incoming QoS 1
+/// message once `endOfBatch` has queued it here. A queued message is committed within one
+/// batch (normally a few milliseconds) and a graceful shutdown commits everything queued; a
+/// crash of the gateway process loses at most the messages queued but not yet committed.
+/// Redeliveries of a message carrying its own `ts` are stored once.
 final class TelemetryIngest: Sendable {
     /// Telemetry topic → thing, from the registry; rebuilt when devices/ change.
     private let topics: LockedValue<[String: String]>
     private let queue: BatchQueue<QueuedMessage>
+    /// Messages accepted from the current chunk the link read; queued together by `endOfBatch`.
+    private let pending = LockedValue<[QueuedMessage]>([])
     private let metrics: GatewayMetrics
     private let log: RateLimitedLogger
     private let maxPayloadBytes: Int
@@ -39,7 +41,7 @@ final class TelemetryIngest: Sendable {
         let log = RateLimitedLogger(logger: logger)
         self.log = log
         queue = BatchQueue(
-            name: "iotgw-telemetry-writer", limit: configuration.ingestQueueLimit,
+            name: "ingest-writer", limit: configuration.ingestQueueLimit,
             maxBatch: configuration.ingestBatchSize
         ) { queued in
             let batch = Self.prepare(queued, metrics: metrics, log: log)
@@ -107,16 +109,34 @@ final class TelemetryIngest: Sendable {
     func thing(forTopic topic: String) -> String? { topics.get()[topic] }
 
     /// Queues one message published on `topic` by `thing` (`parsed` when a rule already
-    /// parsed it). Called on the MQTT loop thread: blocks only when the queue is full.
+    /// parsed it). Called on the MQTT link thread: blocks only when the queue is full.
     func accept(thing: String, topic: String, payload: [UInt8], parsed: JSONValue?, receivedAt: Int64) {
         if payload.count > maxPayloadBytes {
             reject(.tooLarge, thing: thing, topic: topic)
             return
         }
-        queue.submit(
-            QueuedMessage(
-                thing: thing, topic: topic, payload: payload, parsed: parsed, receivedAt: receivedAt,
-                receivedNanos: Clock.monotonicNanos()))
+        let message = QueuedMessage(
+            thing: thing, topic: topic, payload: payload, parsed: parsed, receivedAt: receivedAt,
+            receivedNanos: Clock.monotonicNanos())
+        let full = pending.withLock { p -> [QueuedMessage]? in
+            p.append(message)
+            guard p.count >= Self.pendingLimit else { return nil }
+            defer { p.removeAll(keepingCapacity: true) }
+            return p
+        }
+        if let full { queue.submit(contentsOf: full) }
+    }
+
+    /// Hands a chunk this long to the writer even before the link's chunk ends.
+    private static let pendingLimit = 1024
+
+    /// Queues what `accept` collected; the link calls it after each chunk, before acknowledging it.
+    func endOfBatch() {
+        let batch = pending.withLock { p -> [QueuedMessage] in
+            defer { p.removeAll(keepingCapacity: true) }
+            return p
+        }
+        if !batch.isEmpty { queue.submit(contentsOf: batch) }
     }
 
     /// Counts and logs a refused message.
@@ -136,8 +156,14 @@ final class TelemetryIngest: Sendable {
     var queueDepth: Int { queue.depth }
 
     /// Waits until every queued message is committed.
-    func flush() { queue.waitUntilIdle() }
+    func flush() {
+        endOfBatch()
+        queue.waitUntilIdle()
+    }
 
     /// Commits what is queued and stops the writer thread.
-    func close() { queue.close() }
+    func close() {
+        endOfBatch()
+        queue.close()
+    }
 }

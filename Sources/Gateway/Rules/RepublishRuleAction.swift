@@ -3,10 +3,10 @@ import MQTT
 import Rules
 
 /// `republish`: publishes the rule's output through the gateway's MQTT connection.
-/// `publishNoWait` only hands the message to libmosquitto, so it does not block the caller.
+/// `publishNoWait` only queues the encoded packet on the link, so it does not block the caller.
 struct RepublishRuleAction: RuleAction {
     let action: RepublishAction
-    let client: MQTTClient
+    let client: MQTTLink
     /// Called when the rendered topic matches the rule's own FROM filter: the republished
     /// message will come back to the same rule. AWS leaves such loops to the user; we count them.
     let onLoop: @Sendable (_ rule: String, _ topic: String) -> Void

@@ -22,7 +22,7 @@ public final class RuleEngine: Sendable {
     private let environment: RuleEnvironment
     private let factory: RuleActionFactory
     private let loader: RuleFileLoader
-    private let client: MQTTClient
+    private let client: MQTTLink
     private let watcher: LockedValue<RuleDirectoryWatcher?> = LockedValue(nil)
     private let loadErrors: CoreMetrics.Counter
     private let activeRules: CoreMetrics.Gauge
@@ -42,7 +42,7 @@ public final class RuleEngine: Sendable {
     }
 
     init(
-        rulesDirectory: String, store: RuleStore, metrics: GatewayMetrics, client: MQTTClient, shadows: ShadowService,
+        rulesDirectory: String, store: RuleStore, metrics: GatewayMetrics, client: MQTTLink, shadows: ShadowService,
         logger: Logger
     ) {
         let loader = RuleFileLoader(registry: .standard)

@@ -35,7 +35,7 @@ public final class ShadowService: Sendable {
     private let limits: ShadowLimits
     private let cacheLimit: Int
     private let log: RateLimitedLogger
-    let publisher: LockedValue<MQTTClient?>
+    let publisher: LockedValue<MQTTLink?>
     /// Called with every `update/documents` message after commit (the rules engine's feed).
     let documentsObserver: LockedValue<(@Sendable (String, [UInt8]) -> Void)?>
 
@@ -50,9 +50,10 @@ public final class ShadowService: Sendable {
         var queues: [BatchQueue<Request>] = []
         // The closure needs `self`, which does not exist yet: route through a box set below.
         let box = LockedValue<ShadowService?>(nil)
+        // No lingering for a fuller batch: REST callers wait for the commit.
         for n in 0..<max(1, shards) {
             queues.append(
-                BatchQueue(name: "iotgw-shadows-\(n)", limit: 20_000, maxBatch: 1000) { batch in
+                BatchQueue(name: "shadows-\(n)", limit: 20_000, maxBatch: 1000, linger: .zero) { batch in
                     box.get()?.process(batch)
                 })
         }
