@@ -37,7 +37,12 @@ public enum Topic {
 
     /// Checks a topic name for publishing: non-empty, no wildcards, no NUL.
     public static func isValidName(_ topic: String) -> Bool {
-        !topic.isEmpty && topic.utf8.count <= 65535
-            && !topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0 })
+        // On the publish path of every rule action: scan the contiguous bytes, not the UTF8View.
+        var topic = topic
+        return topic.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= 65535 else { return false }
+            for c in bytes where c == UInt8(ascii: "+") || c == UInt8(ascii: "#") || c == 0 { return false }
+            return true
+        }
     }
 }
