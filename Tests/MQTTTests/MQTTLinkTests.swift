@@ -272,9 +272,20 @@ final class MQTTLinkTests: XCTestCase {
     // MARK: Batching
 
     func testFiftyThousandQoS1MessagesArriveInOrderWithFewReads() async throws {
+        // Like the gateway committing a batch to SQLite: while it runs, packets pile up in the socket.
+        try await checkBatching(makeLink("link-batch"), onBatchEnd: { usleep(1_000) })
+    }
+
+    func testCoalescingDelayBatchesAFastConsumer() async throws {
+        // A consumer that returns at once would otherwise read a few packets per wake-up.
+        try await checkBatching(makeLink("link-coalesce") { $0.coalescingDelay = .milliseconds(2) }, onBatchEnd: {})
+    }
+
+    /// 5 publishers × 10,000 QoS 1 messages arrive complete and in order per publisher, read and
+    /// handed over in chunks of many packets.
+    private func checkBatching(_ link: MQTTLink, onBatchEnd: @escaping @Sendable () -> Void) async throws {
         let publishers = 5
         let perPublisher = 10_000
-        let link = makeLink("link-batch")
         let received = Recorder<(publisher: Int, index: Int)>()
         let batches = Recorder<Int>()
         link.onMessage { message in
@@ -282,8 +293,7 @@ final class MQTTLinkTests: XCTestCase {
             received.append((parts[0], parts[1]))
         }
         link.onBatchEnd {
-            // Like the gateway committing a batch to SQLite: while it runs, packets pile up in the socket.
-            usleep(1_000)
+            onBatchEnd()
             batches.append(received.count)
         }
         try await link.connect()

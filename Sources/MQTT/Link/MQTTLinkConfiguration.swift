@@ -24,6 +24,11 @@ extension MQTTLink {
         public var maxInflight = 1000
         /// Incoming packets larger than this many bytes (fixed header included) close the connection.
         public var maxPacketSize = 268_435_455
+        /// After a read that brought less than a full chunk, the thread waits this long before
+        /// the next one so that more packets arrive together (zero: never waits). Under a steady
+        /// trickle of small packets this trades at most this much latency for far fewer
+        /// `poll`/`read`/`send` calls per packet; an idle link still answers its first packet at once.
+        public var coalescingDelay: Duration = .zero
 
         public init() {}
 

@@ -36,6 +36,7 @@ extension MQTTLinkThread {
             return
         }
         core.counters.bytesIn.add(count)
+        lastRead = count
         lastReceived = MQTTEventLoop.now()
         let handlers = core.state.withLock { ($0.messageHandler, $0.batchEndHandler) }
         var consumed = 0

@@ -44,12 +44,17 @@ final class MQTTLinkThread {
     var lastReceived: UInt64 = 0
     private var lastSent: UInt64 = 0
     var pingOutstanding = false
+    /// Bytes the last `read` brought (0 when the iteration read nothing), for `coalescingDelay`.
+    var lastRead = 0
+    private let coalescingDelay: timespec
     private var pollFDs = [pollfd](repeating: pollfd(), count: 2)
 
     init(core: MQTTLinkCore) {
         self.core = core
         configuration = core.configuration
         stage = .waiting(until: 0)
+        let delay = MQTTEventLoop.nanoseconds(core.configuration.coalescingDelay)
+        coalescingDelay = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
     }
 
     private var broker: String { configuration.brokerAddress }
@@ -70,14 +75,26 @@ final class MQTTLinkThread {
                 shutDown()
                 break
             }
+            lastRead = 0
             if fd >= 0 && pollFDs[1].revents != 0 { handleSocket(pollFDs[1].revents) }
             handleTimers(now: MQTTEventLoop.now())
             flush()
+            coalesce()
         }
         pthread_setspecific(MQTTLinkCore.threadKey, nil)
     }
 
     // MARK: Waiting
+
+    /// Sleeps `coalescingDelay` after a read that did not fill the buffer: the traffic is a
+    /// trickle, and waiting lets the next read, handler batch and send cover more packets.
+    private func coalesce() {
+        guard lastRead > 0, lastRead < Self.readBufferSize / 2, coalescingDelay.tv_sec > 0 || coalescingDelay.tv_nsec > 0 else {
+            return
+        }
+        var delay = coalescingDelay
+        _ = nanosleep(&delay, nil)
+    }
 
     private func waitForEvents() {
         pollFDs[0] = pollfd(fd: core.wakeFD, events: Int16(POLLIN), revents: 0)
