@@ -50,6 +50,17 @@ class Gateway:
         c = json.loads(subprocess.check_output([self.binary, "things", "credentials", thing, "--data", self.data]))
         return c["username"], c["password"]
 
+    def cpu(self):
+        """CPU seconds (user + system) used so far by the gateway process and by its mosquitto."""
+        tick = os.sysconf("SC_CLK_TCK")
+        def used(pid):
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+        kids = []
+        for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+            kids += [int(k) for k in open(f"/proc/{self.proc.pid}/task/{task}/children").read().split()]
+        return used(self.proc.pid), sum(used(k) for k in kids)
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=60)

@@ -34,6 +34,9 @@ public final class ShadowService: Sendable {
     private let store: ShadowStore
     private let limits: ShadowLimits
     private let cacheLimit: Int
+    /// The last GET document built per shadow: the same stored version within the same second
+    /// (the document's `timestamp`) gives the same bytes, so hot shadows are rendered once a second.
+    private let getBodies = LockedValue<[ShadowKey: (version: Int64, second: Int64, body: [UInt8])]>([:])
     private let log: RateLimitedLogger
     let publisher: LockedValue<MQTTLink?>
     /// Called with every `update/documents` message after commit (the rules engine's feed).
@@ -94,12 +97,30 @@ public final class ShadowService: Sendable {
     /// Applies a REST request and returns its outcome once committed.
     /// Reads do not queue: they see the latest committed version.
     public func perform(_ operation: ShadowOperation, key: ShadowKey, payload: [UInt8]) async -> ShadowOutcome {
-        if operation == .get { return Self.get(stored: cachedOrLoaded(key), key: key, payload: payload) }
+        if operation == .get { return get(key, payload: payload) }
         return await withCheckedContinuation { (c: CheckedContinuation<ShadowOutcome, Never>) in
             let accepted = shard(for: key).submit(
                 Request(key: key, operation: operation, payload: payload, reply: { c.resume(returning: $0) }))
             if !accepted { c.resume(returning: .rejected(ShadowError(code: 503, message: "The gateway is shutting down"))) }
         }
+    }
+
+    private func get(_ key: ShadowKey, payload: [UInt8]) -> ShadowOutcome {
+        let stored = cachedOrLoaded(key)
+        // A request body may carry a clientToken that the answer echoes: render those each time.
+        guard payload.isEmpty, let stored, !stored.isDeleted else { return Self.get(stored: stored, key: key, payload: payload) }
+        let second = Clock.epochMillis() / 1000
+        if let hit = getBodies.withLock({ $0[key] }), hit.version == stored.version, hit.second == second {
+            return .accepted(body: hit.body, version: stored.version)
+        }
+        let outcome = Self.get(stored: stored, key: key, payload: payload, now: second)
+        if case .accepted(let body, _) = outcome {
+            getBodies.withLock { bodies in
+                if bodies.count >= cacheLimit { bodies.removeAll(keepingCapacity: true) }
+                bodies[key] = (stored.version, second, body)
+            }
+        }
+        return outcome
     }
 
     /// The current stored shadow (possibly a deletion marker), from the cache or SQLite.
@@ -120,8 +141,8 @@ public final class ShadowService: Sendable {
         return try StoredShadow(decoding: row.document)
     }
 
-    static func get(stored: StoredShadow?, key: ShadowKey, payload: [UInt8]) -> ShadowOutcome {
-        switch ShadowEngine.get(stored: stored, key: key, request: payload, now: Clock.epochMillis() / 1000) {
+    static func get(stored: StoredShadow?, key: ShadowKey, payload: [UInt8], now: Int64 = Clock.epochMillis() / 1000) -> ShadowOutcome {
+        switch ShadowEngine.get(stored: stored, key: key, request: payload, now: now) {
         case .success(let body): return .accepted(body: body, version: stored?.version ?? 0)
         case .failure(let e): return .rejected(e)
         }
