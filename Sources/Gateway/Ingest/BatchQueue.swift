@@ -7,7 +7,7 @@ import Foundation
 /// only when it sleeps on an empty queue or a batch is full. At high rates this turns one
 /// wake-up and one transaction per few messages into one per thousands.
 ///
-/// Producers (the MQTT loop thread) block when the queue is full, which stops reading
+/// Producers (the MQTT link thread) block when the queue is full, which stops reading
 /// from the broker: the broker then holds the backlog for the gateway's persistent
 /// session instead of the gateway dropping it. The consumer runs on its own thread
 /// because SQLite writes block and must stay off Swift's cooperative pool.

@@ -118,21 +118,19 @@ final class TelemetryIngest: Sendable {
         let message = QueuedMessage(
             thing: thing, topic: topic, payload: payload, parsed: parsed, receivedAt: receivedAt,
             receivedNanos: Clock.monotonicNanos())
-        let full = pending.withLock { p -> [QueuedMessage]? in
-            p.append(message)
-            guard p.count >= Self.pendingLimit else { return nil }
-            defer { p.removeAll(keepingCapacity: true) }
-            return p
-        }
-        if let full { queue.submit(contentsOf: full) }
+        pending.withLock { $0.append(message) }
+        submitPending(atLeast: Self.pendingLimit)
     }
 
     /// Hands a chunk this long to the writer even before the link's chunk ends.
     private static let pendingLimit = 1024
 
     /// Queues what `accept` collected; the link calls it after each chunk, before acknowledging it.
-    func endOfBatch() {
+    func endOfBatch() { submitPending(atLeast: 1) }
+
+    private func submitPending(atLeast count: Int) {
         let batch = pending.withLock { p -> [QueuedMessage] in
+            guard p.count >= count else { return [] }
             defer { p.removeAll(keepingCapacity: true) }
             return p
         }

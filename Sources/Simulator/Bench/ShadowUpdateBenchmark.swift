@@ -154,9 +154,13 @@ public struct ShadowUpdateBenchmark: Sendable {
         }
         for (i, client) in clients.enumerated() {
             let acked = Counter()
-            client.onPublishAck { _, reasonCode in
+            client.onPublishAck { [weak client] _, reasonCode in
+                guard reasonCode < 0x80 else {
+                    failed.withLock { $0 = $0 ?? "the broker refused an update (reason code \(reasonCode))" }
+                    return
+                }
                 let n = acked.value.add(1, ordering: .relaxed).newValue
-                if n < updates { send(client, i, n) }
+                if n < updates, let client { send(client, i, n) }
             }
         }
         let start = ContinuousClock.now
