@@ -118,6 +118,13 @@ final class ShadowEndToEndTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(get.body)["state"]?["delta"]?["mode"], "eco")
         let cached = try await gw.request("GET", "/things/pump-0004/shadow", headers: ["If-None-Match": "\"1\""])
         XCTAssertEqual(cached.status, 304)
+        // GET documents are rendered once per version and second: an update within that second shows at once.
+        let reported = try await gw.requestJSON("POST", "/things/pump-0004/shadow", body: ["state": ["reported": ["mode": "eco"]]])
+        XCTAssertEqual(reported.json["version"], 2)
+        let fresh = try await gw.request("GET", "/things/pump-0004/shadow")
+        XCTAssertEqual(fresh.headers["etag"], "\"2\"")
+        XCTAssertEqual(try JSONValue.parse(fresh.body)["state"]?["reported"]?["mode"], "eco")
+        XCTAssertNil(try JSONValue.parse(fresh.body)["state"]?["delta"], "desired and reported agree now")
 
         let conflict = try await gw.requestJSON("POST", "/things/pump-0004/shadow", body: ["state": ["reported": ["a": 1]], "version": 7])
         XCTAssertEqual(conflict.status, 409)
