@@ -3,20 +3,35 @@ public enum Topic {
     /// True when `topic` matches `filter`. Topics starting with `$` are not matched by
     /// filters starting with a wildcard, as the MQTT spec and mosquitto require.
     public static func matches(filter: String, topic: String) -> Bool {
-        if topic.utf8.first == UInt8(ascii: "$") {
-            let ff = filter.utf8.first
-            if ff == UInt8(ascii: "+") || ff == UInt8(ascii: "#") { return false }
+        // Runs for every message the gateway routes: compare levels in place, no split.
+        var filter = filter
+        var topic = topic
+        return filter.withUTF8 { f in topic.withUTF8 { t in matches(filter: f, topic: t) } }
+    }
+
+    private static func matches(filter f: UnsafeBufferPointer<UInt8>, topic t: UnsafeBufferPointer<UInt8>) -> Bool {
+        let slash = UInt8(ascii: "/")
+        if t.first == UInt8(ascii: "$"), f.first == UInt8(ascii: "+") || f.first == UInt8(ascii: "#") { return false }
+        // Levels are the ranges between slashes; empty levels count (`a//b`, `a/`).
+        var fi = 0
+        var ti = 0
+        var filterDone = false
+        var topicDone = false
+        while !filterDone {
+            let fStart = fi
+            while fi < f.count && f[fi] != slash { fi += 1 }
+            let fLevel = UnsafeBufferPointer(rebasing: f[fStart..<fi])
+            if fi == f.count { filterDone = true } else { fi += 1 }
+            if fLevel.count == 1 && fLevel[0] == UInt8(ascii: "#") { return true }
+            if topicDone { return false }
+            let tStart = ti
+            while ti < t.count && t[ti] != slash { ti += 1 }
+            let tLevel = UnsafeBufferPointer(rebasing: t[tStart..<ti])
+            if ti == t.count { topicDone = true } else { ti += 1 }
+            if fLevel.count == 1 && fLevel[0] == UInt8(ascii: "+") { continue }
+            if !fLevel.elementsEqual(tLevel) { return false }
         }
-        let f = levels(filter)
-        let t = levels(topic)
-        var k = 0
-        while k < f.count {
-            if f[k] == "#" { return true }
-            guard k < t.count else { return false }
-            if f[k] != "+" && f[k] != t[k] { return false }
-            k += 1
-        }
-        return k == t.count
+        return topicDone
     }
 
     /// The topic's levels (`a/b/c` → `["a", "b", "c"]`; empty levels kept).

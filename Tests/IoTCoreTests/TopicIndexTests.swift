@@ -38,6 +38,19 @@ final class TopicIndexTests: XCTestCase {
         XCTAssertEqual(index.match("/x"), ["/+"])
     }
 
+    func testTopicMatchesByLevels() {
+        let cases: [(String, String, Bool)] = [
+            ("a/b", "a/b", true), ("a/b", "a/bc", false), ("a/b", "a", false), ("a", "a/b", false),
+            ("a/+", "a/b", true), ("a/+", "a/", true), ("a/+", "a", false), ("+", "", true), ("+/+", "/", true),
+            ("a/#", "a", true), ("a/#", "a/b/c", true), ("#", "", true), ("a//c", "a//c", true), ("a/+/c", "a//c", true),
+            ("#", "$SYS/x", false), ("+/x", "$SYS/x", false), ("$SYS/#", "$SYS/x", true), ("", "", true), ("", "a", false),
+            ("é/+", "é/ü", true), ("é/x", "e/x", false),
+        ]
+        for (filter, topic, expected) in cases {
+            XCTAssertEqual(Topic.matches(filter: filter, topic: topic), expected, "\(filter) vs \(topic)")
+        }
+    }
+
     /// Random filters and topics over a small alphabet, compared with `Topic.matches`.
     func testRandomizedAgainstTopicMatches() {
         var rng = SplitMix(seed: 0xC0FFEE)
