@@ -89,6 +89,12 @@ public final class BrokerSupervisor: Sendable {
         process?.reload()
     }
 
+    /// Has mosquitto write its persistence database now rather than at the next autosave, so a
+    /// session just set up (the gateway's subscriptions) survives a crash of the broker.
+    public func persistNow() {
+        state.withLock { $0.process }?.persistNow()
+    }
+
     /// Stops mosquitto (SIGTERM, SIGKILL after the grace period) and ends supervision.
     public func stop() async {
         let (process, monitor) = state.withLock { state -> (MosquittoProcess?, Task<Void, Never>?) in

@@ -84,6 +84,11 @@ public final class MosquittoProcess: Sendable {
         child.send(SIGHUP)
     }
 
+    /// SIGUSR1: mosquitto writes its persistence database now (sessions, subscriptions, queues).
+    public func persistNow() {
+        child.send(SIGUSR1)
+    }
+
     /// The last `count` lines of the broker's log file.
     public func lastLogLines(_ count: Int = 10) -> [String] {
         Array(Self.logLines(config.logPath, from: 0).suffix(count))

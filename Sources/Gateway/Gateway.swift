@@ -137,6 +137,9 @@ public final class Gateway: Sendable {
             throw GatewayStartError("cannot use the MQTT broker at \(endpoint.host):\(endpoint.port): \(error)")
         }
         logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.subscriptions)"])
+        // Until mosquitto autosaves, a crash of it would forget the gateway's session, and what
+        // devices publish after its restart but before the gateway subscribes again would be lost.
+        gateway.broker?.persistNow()
         rules.startWatching()
         return gateway
     }
@@ -207,6 +210,14 @@ public final class Gateway: Sendable {
             connected.set(true)
             metrics.mqttConnected.record(1)
             logger.info("Connected to the broker", metadata: ["sessionPresent": "\(sessionPresent)"])
+            if !sessionPresent, let broker {
+                // The broker lost the session (a restart before it saved it): the link subscribes
+                // again; save that as soon as the SUBACKs are in.
+                Task {
+                    try? await Task.sleep(for: .seconds(1))
+                    broker.persistNow()
+                }
+            }
         case .disconnected(let reason):
             connected.set(false)
             metrics.mqttConnected.record(0)

@@ -31,6 +31,49 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(again.adminSecret, gw.adminSecret, "the admin key is created once")
     }
 
+    /// The embedded mosquitto crashes: the supervisor starts it again, the gateway's link
+    /// reconnects and resubscribes on its own, and telemetry flows into SQLite again.
+    func testIngestRecoversWhenTheEmbeddedBrokerIsKilled() async throws {
+        let gw = try await TestGateway.start()
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        // The gateway has mosquitto save its session right after subscribing (not at the next
+        // autosave), so the restarted broker queues what devices publish before the gateway is back.
+        let database = gw.dataDirectory + "/broker/data/mosquitto.db"
+        try await waitUntil("mosquitto saved the gateway's session") { FileManager.default.fileExists(atPath: database) }
+        let first = brokerProcesses(using: gw.dataDirectory)
+        XCTAssertEqual(first.count, 1, "one embedded mosquitto")
+        kill(first[0], SIGKILL)
+        try await waitUntil("the supervisor starts mosquitto again", timeout: .seconds(30)) {
+            let now = brokerProcesses(using: gw.dataDirectory)
+            return now.count == 1 && now[0] != first[0]
+        }
+        var device: MQTTClient?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while device == nil {
+            do { device = try await gw.connectDevice("pump-0006", eventLoop: loop) } catch {
+                if ContinuousClock.now > deadline { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        for i in 0..<20 {
+            try await device!.publish(
+                topic: "devices/pump-0006/telemetry", payload: Array("{\"n\": \(i), \"ts\": \(1_700_000_000_000 + i)}".utf8),
+                qos: .atLeastOnce)
+        }
+        await device!.disconnect()
+        var stored = 0
+        while stored < 20 && ContinuousClock.now < deadline + .seconds(30) {
+            let r = try await gw.requestJSON("GET", "/things/pump-0006/telemetry?field=n&limit=100")
+            stored = r.json["points"]?.arrayValue?.count ?? 0
+            if stored < 20 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        XCTAssertEqual(stored, 20, gw.logs())
+        let health = try await gw.requestJSON("GET", "/health")
+        XCTAssertEqual(health.json["broker"]?["connected"], true)
+    }
+
     func testSIGINTAlsoStopsTheBroker() async throws {
         let gw = try await TestGateway.start()
         let status = try await gw.stop(signal: SIGINT)
