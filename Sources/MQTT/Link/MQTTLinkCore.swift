@@ -168,9 +168,11 @@ final class MQTTLinkCore: Sendable {
             }
             guard !state.outgoing.isEmpty else {
                 state.wakeUpPending = false
+                state.batchInWriting = 0
                 return false
             }
             swap(&batch, &state.outgoing)
+            state.batchInWriting = batch.count
             return true
         }
     }

@@ -86,6 +86,9 @@ struct MQTTLinkState {
     /// Encoded packets for the current connection, written by the link thread in one `send`.
     /// Only filled while `phase == .connected`.
     var outgoing: [UInt8] = []
+    /// Bytes of the batch the link thread took from `outgoing` and has not finished sending; they
+    /// count toward `outgoingLimit` too, or a stalled socket would let twice the limit pile up.
+    var batchInWriting = 0
 
     var inflight: [UInt16: OutgoingPublish] = [:]
     var queued = PublishQueue()
@@ -111,7 +114,7 @@ struct MQTTLinkState {
     }
 
     /// A publisher on another thread must wait: the link thread has not caught up with `outgoing`.
-    var mustThrottle: Bool { phase == .connected && outgoing.count >= Self.outgoingLimit }
+    var mustThrottle: Bool { phase == .connected && outgoing.count + batchInWriting >= Self.outgoingLimit }
 
     /// After adding to `outgoing`: true when the caller must write the eventfd.
     mutating func needsWakeUp(onLinkThread: Bool) -> Bool {
@@ -246,6 +249,7 @@ struct MQTTLinkState {
         let continuation = connectContinuation
         connectContinuation = nil
         outgoing.removeAll(keepingCapacity: true)
+        batchInWriting = 0
         // Re-subscribe even when the broker reports a present session: a broker restored from an
         // older snapshot of its persistence file has a session without the newest subscriptions.
         requests = subscriptions.map { LinkRequest(kind: .subscribe($0.qos), filter: $0.filter) } + requests
@@ -273,6 +277,7 @@ struct MQTTLinkState {
         guard phase == .connected || phase == .connecting(initial: false) else { return nil }
         phase = .waitingToReconnect
         outgoing.removeAll(keepingCapacity: true)
+        batchInWriting = 0
         requests.removeAll { $0.continuation == nil }
         for index in requests.indices { requests[index].packetID = nil }
         failedAttempts += 1
