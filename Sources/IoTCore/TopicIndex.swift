@@ -60,10 +60,21 @@ public struct TopicIndex<ID: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// Splits on '/' by bytes into Strings: splitting by Character walks grapheme clusters and
     /// hashing a Substring takes a slow normalizing path, each costing more than the trie walk.
+    /// Scans the contiguous bytes (the generic `split` over a `UTF8View` showed up per message);
+    /// levels up to 15 bytes become small Strings without an allocation.
     @inlinable
     static func levels(_ topic: String) -> [String] {
-        topic.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
-            String(decoding: $0, as: UTF8.self)
+        var topic = topic
+        return topic.withUTF8 { bytes in
+            var out: [String] = []
+            out.reserveCapacity(8)
+            var start = 0
+            for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "/") {
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self))
+            return out
         }
     }
 
