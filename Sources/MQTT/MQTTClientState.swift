@@ -1,13 +1,6 @@
 extension MQTTClient {
     /// Where the client's connection stands; changed only on the event loop thread.
-    enum Phase: Equatable {
-        case idle
-        case connecting(initial: Bool)
-        case connected
-        case waitingToReconnect
-        case closing
-        case closed
-    }
+    typealias Phase = ConnectionPhase
 
     struct PendingPublish {
         var topic: String

@@ -10,7 +10,7 @@ final class MQTTLinkCore: Sendable {
     let configuration: MQTTLink.Configuration
     let logger: Logger
     let counters = MQTTLinkCounters()
-    let state: ConditionLock<MQTTLinkState>
+    let state: Locked<MQTTLinkState>
     /// Written by other threads to wake the link thread from `poll`.
     let wakeFD: Int32
     let inflightLimit: Int
@@ -26,7 +26,7 @@ final class MQTTLinkCore: Sendable {
         self.configuration = configuration
         self.logger = logger
         inflightLimit = configuration.inflightLimit
-        state = ConditionLock(MQTTLinkState(counters: counters))
+        state = Locked(MQTTLinkState(counters: counters))
         wakeFD = LinkSocket.makeEventFD()
     }
 

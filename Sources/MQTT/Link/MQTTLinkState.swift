@@ -1,15 +1,3 @@
-/// Where a link's connection stands.
-enum MQTTLinkPhase: Equatable {
-    /// Not connected, no link thread: before `connect()`, or after the first attempt failed.
-    case idle
-    case connecting(initial: Bool)
-    case connected
-    case waitingToReconnect
-    /// `disconnect()` was called; the link thread is sending DISCONNECT and closing.
-    case closing
-    case closed
-}
-
 /// An outgoing QoS 1 message, kept until the broker acknowledges it.
 struct OutgoingPublish {
     var topic: String
@@ -77,7 +65,7 @@ struct MQTTLinkState {
     static let outgoingLimit = 64 << 20
 
     let counters: MQTTLinkCounters
-    var phase = MQTTLinkPhase.idle
+    var phase = ConnectionPhase.idle
     /// True from `connect()` starting the link thread until that thread ends.
     var threadRunning = false
     /// True while the link thread is sure to look at `outgoing` before it blocks again (it is awake,
