@@ -118,22 +118,27 @@ final class TelemetryIngest: Sendable {
         let message = QueuedMessage(
             thing: thing, topic: topic, payload: payload, parsed: parsed, receivedAt: receivedAt,
             receivedNanos: Clock.monotonicNanos())
-        pending.withLock { $0.append(message) }
-        submitPending(atLeast: Self.pendingLimit)
+        submit(
+            pending.withLock { p in
+                p.append(message)
+                return Self.take(&p, atLeast: Self.pendingLimit)
+            })
     }
 
     /// Hands a chunk this long to the writer even before the link's chunk ends.
     private static let pendingLimit = 1024
 
     /// Queues what `accept` collected; the link calls it after each chunk, before acknowledging it.
-    func endOfBatch() { submitPending(atLeast: 1) }
+    func endOfBatch() { submit(pending.withLock { Self.take(&$0, atLeast: 1) }) }
 
-    private func submitPending(atLeast count: Int) {
-        let batch = pending.withLock { p -> [QueuedMessage] in
-            guard p.count >= count else { return [] }
-            defer { p.removeAll(keepingCapacity: true) }
-            return p
-        }
+    /// Empties `pending` into the result once it holds `count` messages (else returns none).
+    private static func take(_ pending: inout [QueuedMessage], atLeast count: Int) -> [QueuedMessage] {
+        guard pending.count >= count else { return [] }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+
+    private func submit(_ batch: [QueuedMessage]) {
         if !batch.isEmpty { queue.submit(contentsOf: batch) }
     }
 

@@ -1,4 +1,3 @@
-import IoTCore
 import MQTT
 import Rules
 
@@ -21,16 +20,16 @@ struct RepublishRuleAction: RuleAction {
             throw RuleActionFailure(
                 resource: action.topic.source, message: "The topic template could not be evaluated: \(error.message)")
         }
-        guard Topic.isValidName(topic) else {
+        do {
+            // The link validates the topic; a second check here would run for every action.
+            try client.publishNoWait(topic: topic, payload: payload, qos: action.qos == 1 ? .atLeastOnce : .atMostOnce)
+        } catch .invalidTopic {
             throw RuleActionFailure(
                 resource: topic,
                 message: "The topic '\(topic)' rendered from '\(action.topic.source)' is not a valid topic to publish to.")
-        }
-        if context.rule.matches(topic: topic) { onLoop(context.ruleName, topic) }
-        do {
-            try client.publishNoWait(topic: topic, payload: payload, qos: action.qos == 1 ? .atLeastOnce : .atMostOnce)
         } catch {
             throw RuleActionFailure(resource: topic, message: "Publishing failed: \(error).")
         }
+        if context.rule.matches(topic: topic) { onLoop(context.ruleName, topic) }
     }
 }
