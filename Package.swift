@@ -29,13 +29,18 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "IoTCore",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
         ),
         .target(
             name: "MQTT",
-            dependencies: ["CMosquitto", "IoTCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMosquitto", "COpenSSL", "IoTCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Devices",

@@ -12,6 +12,7 @@ public enum BrokerFiles {
         }
         try write(passwords, to: config.passwordFilePath, mode: 0o600)
         try write(aclText, to: config.aclFilePath, mode: 0o644)
+        if let psk = config.pskListener { try write(psk.fileLine + "\n", to: config.pskFilePath, mode: 0o600) }
         try write(config.render(), to: config.configPath, mode: 0o644)
     }
 

@@ -5,7 +5,8 @@ import Logging
 /// dies unexpectedly, and stops it (SIGTERM, then SIGKILL). The child also dies if this process
 /// is killed outright (parent-death signal, see `ChildProcess`).
 public final class BrokerSupervisor: Sendable {
-    /// What to run; `mosquitto.port` 0 picks a free port (read it back from `port`).
+    /// What to run; `mosquitto.port` 0 picks a free port (read it back from `port`), and so does
+    /// the port of `mosquitto.pskListener` (read it back from `pskPort`).
     public struct Configuration: Sendable {
         public var mosquitto: MosquittoConfig
         public var users: [(username: String, password: String)]
@@ -47,6 +48,8 @@ public final class BrokerSupervisor: Sendable {
     /// The port mosquitto listens on (the chosen one when configured with 0).
     public var port: Int { state.withLock { $0.config.port } }
     public var host: String { configuration.mosquitto.host }
+    /// The port of the loopback TLS-PSK listener, if configured.
+    public var pskPort: Int? { state.withLock { $0.config.pskListener?.port } }
     /// How many times the broker was restarted after dying unexpectedly.
     public var restartCount: Int { state.withLock { $0.restartCount } }
     /// The running broker's pid, if it is running.
@@ -59,12 +62,17 @@ public final class BrokerSupervisor: Sendable {
 
     /// Writes the files and starts mosquitto; returns once it accepts connections.
     public func start() async throws {
-        let wantsFreePort = configuration.mosquitto.port == 0
+        let wantsFreePort = configuration.mosquitto.port == 0 || configuration.mosquitto.pskListener?.port == 0
         var attempts = 0
         while true {
             attempts += 1
             var config = state.withLock { $0.config }
-            if wantsFreePort { config.port = try FreePort.pick(host: config.host) }
+            if configuration.mosquitto.port == 0 { config.port = try FreePort.pick(host: config.host) }
+            if configuration.mosquitto.pskListener?.port == 0 {
+                var port = try FreePort.pick(host: "127.0.0.1")
+                while port == config.port { port = try FreePort.pick(host: "127.0.0.1") }
+                config.pskListener?.port = port
+            }
             try BrokerFiles.write(config: config, users: configuration.users, acl: configuration.acl)
             do {
                 let process = try await MosquittoProcess.start(config: config, executable: configuration.executable, readyTimeout: configuration.readyTimeout)

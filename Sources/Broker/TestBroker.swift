@@ -34,6 +34,11 @@ public final class TestBroker: Sendable {
             var config = MosquittoConfig(directory: directory, port: try FreePort.pick())
             config.autosaveInterval = 1
             configure(&config)
+            if config.pskListener?.port == 0 {
+                var port = try FreePort.pick()
+                while port == config.port { port = try FreePort.pick() }
+                config.pskListener?.port = port
+            }
             try BrokerFiles.write(config: config, users: users, acl: access)
             do {
                 let process = try await MosquittoProcess.start(config: config)

@@ -2,6 +2,7 @@ import Broker
 import Devices
 import Foundation
 import Logging
+import MQTT
 
 /// Where the gateway's MQTT connection goes, and the embedded broker if it runs one.
 struct BrokerEndpoint: Sendable {
@@ -11,6 +12,14 @@ struct BrokerEndpoint: Sendable {
     var username: String?
     var password: String?
     var broker: BrokerSupervisor?
+    /// Where the gateway's own connection goes: for the embedded broker its loopback TLS-PSK
+    /// listener, else `host:port` in plain TCP.
+    var linkHost: String
+    var linkPort: Int
+    var linkTLS: MQTTLink.TLS?
+    /// MQTT 5, so the gateway's `#` can be No Local (see `OwnMessageFeed`). The embedded
+    /// mosquitto speaks it; an external broker gets MQTT 3.1.1, which every broker speaks.
+    var linkMQTT5: Bool
 
     /// The username the gateway itself uses on the embedded broker (full access).
     static let gatewayUser = GatewayCredentials.username
@@ -27,7 +36,7 @@ struct BrokerEndpoint: Sendable {
             }
             return BrokerEndpoint(
                 host: host, port: c.port ?? 1883, clientID: "iotgw-ingest", username: c.user, password: c.password,
-                broker: nil)
+                broker: nil, linkHost: host, linkPort: c.port ?? 1883, linkTLS: nil, linkMQTT5: false)
         case .embedded:
             let directory = configuration.brokerDirectory
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -37,6 +46,10 @@ struct BrokerEndpoint: Sendable {
             // Past this many queued messages mosquitto drops QoS 1 messages for a lagging
             // session, the gateway's included: allow a long backlog (≈ 100–200 MB) before that.
             mosquitto.maxQueuedMessages = configuration.brokerMaxQueuedMessages
+            // A fresh key per start; only this process and mosquitto (file mode 0600) know it.
+            var generator = SystemRandomNumberGenerator()
+            let linkTLS = MQTTLink.TLS.preSharedKey(identity: "iotgw", key: (0..<32).map { _ in generator.next() })
+            mosquitto.pskListener = .init(identity: linkTLS.identity, key: linkTLS.key)
             if let tls = configuration.tls {
                 for (flag, path) in [("--tls-ca", tls.caFile), ("--tls-cert", tls.certFile), ("--tls-key", tls.keyFile)]
                 where !FileManager.default.isReadableFile(atPath: path) {
@@ -64,7 +77,8 @@ struct BrokerEndpoint: Sendable {
             }
             return BrokerEndpoint(
                 host: configuration.mqttHost, port: supervisor.port, clientID: "iotgw-ingest", username: gatewayUser,
-                password: secret, broker: supervisor)
+                password: secret, broker: supervisor, linkHost: "127.0.0.1", linkPort: supervisor.pskPort ?? supervisor.port,
+                linkTLS: supervisor.pskPort == nil ? nil : linkTLS, linkMQTT5: true)
         }
     }
 

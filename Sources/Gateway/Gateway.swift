@@ -90,8 +90,10 @@ public final class Gateway: Sendable {
         // large chunks, writes acks and publishes in batches, and acknowledges a message only
         // after it was handed over (see `MQTTLink`).
         var clientConfig = MQTTLink.Configuration()
-        clientConfig.host = endpoint.host
-        clientConfig.port = endpoint.port
+        clientConfig.host = endpoint.linkHost
+        clientConfig.port = endpoint.linkPort
+        clientConfig.tls = endpoint.linkTLS
+        clientConfig.protocolVersion = endpoint.linkMQTT5 ? .v5 : .v311
         clientConfig.clientID = endpoint.clientID
         clientConfig.username = endpoint.username
         clientConfig.password = endpoint.password
@@ -108,9 +110,10 @@ public final class Gateway: Sendable {
             configuration: configuration, logger: logger)
         let shadows = ShadowService(store: ShadowStore(database: database), logger: logger)
         shadows.publisher.set(client)
+        let feed = OwnMessageFeed(isEnabled: endpoint.linkMQTT5, metrics: metrics, log: RateLimitedLogger(logger: logger))
         let rules = RuleEngine(
             rulesDirectory: configuration.rulesDirectory, store: RuleStore(database: database), metrics: metrics,
-            client: client, shadows: shadows, logger: logger)
+            client: client, feed: feed, shadows: shadows, logger: logger)
         // Shadow documents the gateway publishes reach rules here, not through the broker: a
         // broker subscription on `$aws/...` would also deliver shadow requests a second time.
         shadows.documentsObserver.set { [rules] topic, payload in
@@ -126,15 +129,21 @@ public final class Gateway: Sendable {
             await gateway.shutdown()
             throw GatewayStartError("cannot read the rules stored in \(configuration.databasePath): \(error)")
         }
+        feed.connect(
+            route: { [gateway] message in gateway.route(message, own: true) },
+            // On the link thread the link's `onBatchEnd` hands ingested telemetry over; elsewhere now.
+            afterRouting: { [client, ingest] in if !client.isCurrentThread { ingest.endOfBatch() } })
         client.onMessage { [gateway] message in gateway.route(message) }
         client.onBatchEnd { [ingest] in ingest.endOfBatch() }
         client.onConnectionEvent { [gateway] event in gateway.connectionChanged(event) }
         do {
             try await client.connect()
-            for filter in gateway.subscriptions { try await client.subscribe(filter, qos: .atLeastOnce) }
+            for filter in gateway.subscriptions {
+                try await client.subscribe(filter, qos: .atLeastOnce, noLocal: filter == "#" && feed.isEnabled)
+            }
         } catch {
             await gateway.shutdown()
-            throw GatewayStartError("cannot use the MQTT broker at \(endpoint.host):\(endpoint.port): \(error)")
+            throw GatewayStartError("cannot use the MQTT broker at \(endpoint.linkHost):\(endpoint.linkPort): \(error)")
         }
         logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.subscriptions)"])
         // Until mosquitto autosaves, a crash of it would forget the gateway's session, and what
@@ -174,9 +183,10 @@ public final class Gateway: Sendable {
         self.subscriptions = ["#"] + ShadowTopic.requestFilters
     }
 
-    /// Called on the MQTT loop thread for every incoming message.
-    func route(_ message: MQTTMessage) {
-        metrics.received.increment()
+    /// Called on the MQTT link thread for every incoming message, and by `OwnMessageFeed` (`own`)
+    /// for messages the gateway republished itself.
+    func route(_ message: MQTTMessage, own: Bool = false) {
+        if !own { metrics.received.increment() }
         if message.topic.hasPrefix("$aws/things/"), shadows.handleMQTT(topic: message.topic, payload: message.payload) {
             // The broker ACL makes a device's client id its thing name, the only one allowed on its shadow topics.
             rules.handle(

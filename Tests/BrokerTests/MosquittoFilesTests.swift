@@ -40,11 +40,25 @@ final class MosquittoFilesTests: XCTestCase {
             "listener 1884 127.0.0.1", "allow_anonymous false",
             "password_file /var/lib/iotgw/broker/passwd", "acl_file /var/lib/iotgw/broker/acl",
             "persistence true", "persistence_location /var/lib/iotgw/broker/data/", "autosave_interval 30",
-            "max_queued_messages 100000", "log_dest stdout",
+            "max_queued_messages 100000", "log_dest file /var/lib/iotgw/broker/mosquitto.log",
         ] {
             XCTAssertTrue(lines.contains(expected), "missing '\(expected)' in:\n\(text)")
         }
         XCTAssertEqual(lines.contains("user root"), geteuid() == 0)
+    }
+
+    func testPSKListenerIsLoopbackWithAKeyFileOnlyTheOwnerReads() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotgw-psk-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = MosquittoConfig(directory: directory, host: "0.0.0.0", port: 1884)
+        config.pskListener = .init(port: 18_840, identity: "iotgw", key: [0x00, 0x0f, 0xa0, 0xff])
+        let lines = config.render().split(separator: "\n").map(String.init)
+        let listener = try XCTUnwrap(lines.firstIndex(of: "listener 18840 127.0.0.1"))
+        XCTAssertEqual(Array(lines[listener + 1...listener + 2]), ["psk_hint iotgw", "psk_file \(directory)/psk"])
+        try BrokerFiles.write(config: config, users: [("gw", "secret")], acl: MosquittoACL(fullAccessUsers: ["gw"], devicePatterns: []))
+        XCTAssertEqual(try String(contentsOfFile: directory + "/psk", encoding: .utf8), "iotgw:000fa0ff\n")
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: directory + "/psk")[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o777, 0o600)
     }
 
     func testACLGivesGatewayDollarTopicsAndDevicesPatterns() throws {

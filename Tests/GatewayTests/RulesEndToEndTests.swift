@@ -192,7 +192,59 @@ final class RulesEndToEndTests: XCTestCase {
 }
 
 extension RulesEndToEndTests {
-    func testRepublishLoopIsCountedAndTheGatewayKeepsRunning() async throws {
+    func testRepublishedMessagesReachOtherRulesAndTelemetryWithoutTheBroker() async throws {
+        // The gateway's `#` is No Local: its own republishes are routed inside the gateway.
+        let first = """
+            name: stage1
+            sql: "SELECT temperature * 2 AS doubled FROM 'devices/+/stage1'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/stage2", qos: 1 }
+            """
+        let second = """
+            name: stage2
+            sql: "SELECT doubled + 1 AS temperature, 7 AS seq FROM 'devices/+/stage2'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/telemetry" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["stage1.yaml": first, "stage2.yaml": second])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0008", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0008/stage2", qos: .atLeastOnce)
+        try await device.publish(topic: "devices/pump-0008/stage1", payload: Array(#"{"temperature":20}"#.utf8), qos: .atLeastOnce)
+
+        // Other subscribers still get the republished message from the broker.
+        let stage2 = try await inbox.wait(for: "devices/pump-0008/stage2", count: 1, timeout: .seconds(5))
+        XCTAssertEqual(stage2, [["doubled": 40]])
+        // The second rule saw it, and its output, on the telemetry topic, was stored as telemetry.
+        let deadline = ContinuousClock.now + .seconds(5)
+        var points: [JSONValue] = []
+        while points.isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            points = try await gw.requestJSON("GET", "/things/pump-0008/telemetry?field=temperature").json["points"]?.arrayValue ?? []
+        }
+        XCTAssertEqual(points.map { $0["value"]?.doubleValue }, [41])
+        let text = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+        XCTAssertEqual(metricValue(text, "iotgw_own_messages_routed_total"), 2, "stage2 and telemetry were routed by the gateway itself")
+        XCTAssertEqual(metricValue(text, "iotgw_ingest_messages_received_total"), 1, "only the device's message came from the broker")
+        await device.disconnect()
+
+        // The gateway's own connection: MQTT 5 over the loopback TLS-PSK listener.
+        let broker = gw.dataDirectory + "/broker"
+        let config = try String(contentsOfFile: broker + "/mosquitto.conf", encoding: .utf8).split(separator: "\n").map(String.init)
+        let pskLine = try XCTUnwrap(config.firstIndex(of: "psk_hint iotgw"), "the broker has a PSK listener")
+        let pskPort = try XCTUnwrap(config[pskLine - 1].split(separator: " ").dropFirst().first)
+        let log = try String(contentsOfFile: broker + "/mosquitto.log", encoding: .utf8)
+        let connected = try XCTUnwrap(
+            log.split(separator: "\n").first { $0.contains(" as iotgw-ingest (") }, "the gateway connection is not in the broker log: \(log.prefix(3000))")
+        XCTAssertTrue(connected.contains("(p5, c0"), "MQTT 5 with a persistent session: \(connected)")
+        let address = try XCTUnwrap(connected.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        XCTAssertTrue(log.contains("New connection from \(address) on port \(pskPort)."), "connected through the PSK listener \(pskPort)")
+    }
+
+    func testRepublishLoopStopsAtTheHopLimitAndIsCounted() async throws {
         let rule = """
             name: loop
             sql: "SELECT * FROM 'devices/+/loop'"
@@ -204,16 +256,25 @@ extension RulesEndToEndTests {
         let loop = MQTTEventLoop()
         defer { loop.shutdown() }
         let device = try await gw.connectDevice("pump-0006", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0006/loop", qos: .atLeastOnce)
         try await device.publish(topic: "devices/pump-0006/loop", payload: Array(#"{"n":1}"#.utf8), qos: .atLeastOnce)
         let deadline = ContinuousClock.now + .seconds(10)
-        var loops = 0.0
-        while loops < 100 && ContinuousClock.now < deadline {
+        var dropped = 0.0
+        while dropped < 1 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
             let text = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
-            loops = metricValue(text, #"iotgw_rule_republish_loops_total{rule="loop"}"#) ?? 0
+            dropped = metricValue(text, #"iotgw_own_messages_dropped_total{reason="hop_limit"}"#) ?? 0
         }
-        XCTAssertGreaterThanOrEqual(loops, 100, "each pass of the message around the loop is counted")
-        // Removing the rule ends the loop; the gateway still answers.
+        XCTAssertEqual(dropped, 1, "the 17th republish in a row is not routed again")
+        try await Task.sleep(for: .milliseconds(500))
+        let text = String(decoding: try await gw.request("GET", "/metrics").body, as: UTF8.self)
+        // The device's message and 16 republishes went through the rule; each republish is counted as a loop.
+        XCTAssertEqual(metricValue(text, #"iotgw_rule_republish_loops_total{rule="loop"}"#), 17)
+        XCTAssertEqual(metricValue(text, "iotgw_own_messages_routed_total"), 16)
+        // Subscribers got every republished message: the device's own one and 17 republishes.
+        _ = try await inbox.wait(for: "devices/pump-0006/loop", count: 18, timeout: .seconds(5))
+        // Removing the rule; the gateway still answers.
         try FileManager.default.removeItem(atPath: gw.rulesDirectory + "/loop.yaml")
         try await Task.sleep(for: Self.reload)
         let health = try await gw.request("GET", "/health", authenticated: false)

@@ -71,12 +71,9 @@ final class MQTTLinkTests: XCTestCase {
     }
 
     func testPubackLeavesOnlyAfterTheHandlerReturned() async throws {
-        // mosquitto buffers its stdout log; a log file is flushed per line.
-        let verbose = try await TestBroker.start { config in
-            config.logTypes = ["all"]
-            config.extraLines = ["log_dest file \(config.directory)/debug.log"]
-        }
-        let debugLog = verbose.directory + "/debug.log"
+        // The broker's log is a file mosquitto flushes per line.
+        let verbose = try await TestBroker.start { config in config.logTypes = ["all"] }
+        let debugLog = verbose.config.logPath
         let link = MQTTLink(configuration: verbose.linkConfiguration(id: "link-ack"))
         let entered = Recorder<Bool>()
         let gate = DispatchSemaphore(value: 0)
@@ -326,10 +323,66 @@ final class MQTTLinkTests: XCTestCase {
         for client in clients { await client.disconnect() }
     }
 
+    // MARK: MQTT 5
+
+    func testMQTT5NoLocalKeepsTheLinksOwnPublishesAndSkipsProperties() async throws {
+        let link = makeLink("link-v5") { $0.protocolVersion = .v5 }
+        let received = Recorder<String>()
+        link.onMessage { received.append("\($0.topic)=\(String(decoding: $0.payload, as: UTF8.self)) q\($0.qos.rawValue)") }
+        try await link.connect()
+        try await link.subscribe("nl/#", qos: .atLeastOnce, noLocal: true)
+        try await link.subscribe("echo5/#", qos: .atLeastOnce)
+
+        // The link's own publishes: not back through the No Local filter, back through the other.
+        try link.publishNoWait(topic: "nl/own", payload: Array("own-1".utf8), qos: .atLeastOnce)
+        try link.publishNoWait(topic: "nl/own", payload: Array("own-0".utf8), qos: .atMostOnce)
+        try link.publishNoWait(topic: "echo5/own", payload: Array("echoed".utf8), qos: .atLeastOnce)
+        try await flushed(link)
+        // Another client's, with MQTT 5 properties that the link must skip to find the payload.
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+        publisher.arguments = [
+            "-V", "mqttv5", "-h", broker.host, "-p", "\(broker.port)", "-u", broker.users[0].username, "-P", broker.users[0].password,
+            "-q", "1", "-t", "nl/other", "-m", "other", "-D", "publish", "user-property", "key", "value",
+            "-D", "publish", "message-expiry-interval", "60", "-D", "publish", "content-type", "text/plain",
+        ]
+        try publisher.run()
+        publisher.waitUntilExit()
+        XCTAssertEqual(publisher.terminationStatus, 0)
+        try await waitUntil("the other client's message arrives") { received.count >= 2 }
+        // Anything echoed by mistake would have arrived before the later message from the other client.
+        XCTAssertEqual(received.all, ["echo5/own=echoed q1", "nl/other=other q1"])
+        XCTAssertEqual(link.stats.acknowledged, 2)
+    }
+
+    func testNoLocalNeedsMQTT5() async throws {
+        let link = makeLink("link-v311-no-local")
+        try await link.connect()
+        do {
+            try await link.subscribe("a/#", qos: .atLeastOnce, noLocal: true)
+            XCTFail("No Local over MQTT 3.1.1 must be refused")
+        } catch let error as MQTTError {
+            guard case .invalidConfiguration(let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "protocolVersion")
+        }
+    }
+
     // MARK: Sessions and reconnects
 
     func testPersistentSessionDeliversMessagesPublishedWhileAway() async throws {
-        let first = makeLink("link-persist") { $0.cleanSession = false }
+        try await checkPersistentSession(.v311)
+    }
+
+    func testMQTT5PersistentSessionOutlivesTheConnection() async throws {
+        // MQTT 5 ends a session with its connection unless CONNECT sets a Session Expiry Interval.
+        try await checkPersistentSession(.v5)
+    }
+
+    private func checkPersistentSession(_ version: MQTTLink.Configuration.ProtocolVersion) async throws {
+        let first = makeLink("link-persist") {
+            $0.cleanSession = false
+            $0.protocolVersion = version
+        }
         try await first.connect()
         try await first.subscribe("away/#", qos: .atLeastOnce)
         await first.disconnect()
@@ -339,7 +392,10 @@ final class MQTTLinkTests: XCTestCase {
             try await publisher.publish(topic: "away/\(index)", payload: "m\(index)", qos: .atLeastOnce)
         }
 
-        let second = makeLink("link-persist") { $0.cleanSession = false }
+        let second = makeLink("link-persist") {
+            $0.cleanSession = false
+            $0.protocolVersion = version
+        }
         let events = Recorder<MQTTConnectionEvent>()
         let received = Recorder<String>()
         second.onConnectionEvent { events.append($0) }

@@ -6,6 +6,8 @@ import Rules
 struct RepublishRuleAction: RuleAction {
     let action: RepublishAction
     let client: MQTTLink
+    /// Routes the message back into the gateway when the broker will not (No Local).
+    let feed: OwnMessageFeed
     /// Called when the rendered topic matches the rule's own FROM filter: the republished
     /// message will come back to the same rule. AWS leaves such loops to the user; we count them.
     let onLoop: @Sendable (_ rule: String, _ topic: String) -> Void
@@ -31,5 +33,6 @@ struct RepublishRuleAction: RuleAction {
             throw RuleActionFailure(resource: topic, message: "Publishing failed: \(error).")
         }
         if context.rule.matches(topic: topic) { onLoop(context.ruleName, topic) }
+        feed.published(topic: topic, payload: payload, qos: action.qos == 1 ? .atLeastOnce : .atMostOnce)
     }
 }

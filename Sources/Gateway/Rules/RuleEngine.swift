@@ -42,8 +42,8 @@ public final class RuleEngine: Sendable {
     }
 
     init(
-        rulesDirectory: String, store: RuleStore, metrics: GatewayMetrics, client: MQTTLink, shadows: ShadowService,
-        logger: Logger
+        rulesDirectory: String, store: RuleStore, metrics: GatewayMetrics, client: MQTTLink, feed: OwnMessageFeed,
+        shadows: ShadowService, logger: Logger
     ) {
         let loader = RuleFileLoader(registry: .standard)
         self.loader = loader
@@ -65,7 +65,7 @@ public final class RuleEngine: Sendable {
         let log = self.log
         f.register("republish") { (p) throws(RuleSQLError) in
             RepublishRuleAction(
-                action: try RepublishAction(p), client: client,
+                action: try RepublishAction(p), client: client, feed: feed,
                 onLoop: { rule, topic in
                     Counter(label: "iotgw_rule_republish_loops_total", dimensions: [("rule", rule)], factory: metrics.factory).increment()
                     log.warning(

@@ -31,6 +31,19 @@ final class LinkReadBuffer {
         return result
     }
 
+    /// `SSL_read` until the free space is full or nothing more is buffered or readable. Data read
+    /// before a failure is returned first; the failure recurs on the next call.
+    func read(from tls: LinkTLSSession) -> LinkTLSSession.Outcome {
+        var total = 0
+        while count < storage.count {
+            let outcome = tls.read(into: storage.baseAddress! + count, count: storage.count - count)
+            guard case .done(let bytes) = outcome else { return total > 0 ? .done(total) : outcome }
+            count += bytes
+            total += bytes
+        }
+        return .done(total)
+    }
+
     /// Drops the first `byteCount` bytes, moving what follows (a partial packet) to the front.
     func consume(_ byteCount: Int) {
         guard byteCount > 0 else { return }

@@ -50,19 +50,52 @@ struct MQTTFrame {
         body.count >= 2 ? UInt16(body[0]) << 8 | UInt16(body[1]) : nil
     }
 
-    /// CONNACK's session-present flag and return code.
-    var connack: (sessionPresent: Bool, returnCode: UInt8)? {
-        body.count == 2 ? (body[0] & 0x01 != 0, body[1]) : nil
+    /// CONNACK's session-present flag and return code (MQTT 5: reason code; its properties are skipped).
+    func connack(v5: Bool) -> (sessionPresent: Bool, returnCode: UInt8)? {
+        guard v5 ? body.count >= 3 : body.count == 2 else { return nil }
+        return (body[0] & 0x01 != 0, body[1])
     }
 
-    /// SUBACK's packet id and the return code of its (single) filter.
-    var suback: (packetID: UInt16, returnCode: UInt8)? {
-        guard body.count >= 3, let id = packetID else { return nil }
-        return (id, body[2])
+    /// SUBACK's packet id and the return code of its (single) filter (MQTT 5: after the properties).
+    func suback(v5: Bool) -> (packetID: UInt16, returnCode: UInt8)? {
+        guard let id = packetID else { return nil }
+        var offset = 2
+        if v5 {
+            guard let end = Self.skipProperties(body, at: offset) else { return nil }
+            offset = end
+        }
+        guard body.count > offset else { return nil }
+        return (id, body[offset])
     }
 
-    /// The parts of an incoming PUBLISH (nil when malformed: QoS 3, short body, missing packet id).
-    var publish: IncomingPublish? {
+    /// The reason code of an MQTT 5 PUBACK (0 when omitted; 0x80 and above: the broker refused the message).
+    var pubackReason: UInt8 { body.count >= 3 ? body[2] : 0 }
+
+    /// The reason code of an MQTT 5 DISCONNECT from the broker (0 when omitted).
+    var disconnectReason: UInt8 { body.count >= 1 ? body[0] : 0 }
+
+    /// The offset after an MQTT 5 property block (a variable byte integer length, then the
+    /// properties) that starts at `offset`; nil when it does not fit into `bytes`.
+    static func skipProperties(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        var index = offset
+        var length = 0
+        var shift = 0
+        while true {
+            guard index < bytes.count, shift < 28 else { return nil }
+            let byte = bytes[index]
+            index += 1
+            length |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        guard bytes.count - index >= length else { return nil }
+        return index + length
+    }
+
+    /// The parts of an incoming PUBLISH (nil when malformed: QoS 3, short body, missing packet id,
+    /// MQTT 5 properties that do not fit). MQTT 5 properties are skipped: the link asks for no
+    /// topic aliases, so the topic is always there.
+    func publish(v5: Bool) -> IncomingPublish? {
         let qosBits = (flags >> 1) & 0x03
         guard let qos = MQTTQoS(rawValue: Int32(qosBits)), body.count >= 2 else { return nil }
         let topicLength = Int(body[0]) << 8 | Int(body[1])
@@ -74,6 +107,10 @@ struct MQTTFrame {
             packetID = UInt16(body[offset]) << 8 | UInt16(body[offset + 1])
             guard packetID != 0 else { return nil }
             offset += 2
+        }
+        if v5 {
+            guard let end = Self.skipProperties(body, at: offset) else { return nil }
+            offset = end
         }
         return IncomingPublish(
             topic: UnsafeRawBufferPointer(rebasing: body[2..<2 + topicLength]),

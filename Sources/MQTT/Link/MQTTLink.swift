@@ -1,7 +1,7 @@
 import IoTCore
 import Logging
 
-/// One MQTT 3.1.1 connection with its own thread, built for a single busy link (the gateway to its
+/// One MQTT 3.1.1 or MQTT 5 connection with its own thread, built for a single busy link (the gateway to its
 /// embedded broker): it reads packets in large chunks and writes them in batches, where
 /// libmosquitto spends several syscalls per packet.
 ///
@@ -72,6 +72,9 @@ public final class MQTTLink: Sendable {
     /// How many times the link reconnected after losing an established connection.
     public var reconnectCount: Int { core.state.withLock { $0.reconnectCount } }
 
+    /// True on the link's own thread (in `onMessage` and `onBatchEnd`).
+    public var isCurrentThread: Bool { core.isLinkThread }
+
     /// Counters since the link was created.
     public var stats: MQTTLinkStats { core.counters.snapshot }
 
@@ -98,13 +101,17 @@ public final class MQTTLink: Sendable {
 
     // MARK: - Subscribing
 
-    /// Subscribes and waits for SUBACK; throws `subscribeRefused` when the broker answers 0x80.
-    /// Made while reconnecting, the request is sent once connected. Remembered and re-subscribed
-    /// after every reconnect.
-    public func subscribe(_ filter: String, qos: MQTTQoS) async throws {
+    /// Subscribes and waits for SUBACK; throws `subscribeRefused` when the broker answers 0x80 or
+    /// above. Made while reconnecting, the request is sent once connected. Remembered and
+    /// re-subscribed after every reconnect. `noLocal` (MQTT 5 only): the broker does not send this
+    /// link the messages it published itself.
+    public func subscribe(_ filter: String, qos: MQTTQoS, noLocal: Bool = false) async throws {
         guard Topic.isValidFilter(filter) else { throw MQTTError.invalidFilter(filter) }
+        if noLocal && !configuration.v5 {
+            throw MQTTError.invalidConfiguration(field: "protocolVersion", reason: "a No Local subscription needs MQTT 5")
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            core.request(.subscribe(qos), filter: filter, continuation)
+            core.request(.subscribe(qos, noLocal: noLocal), filter: filter, continuation)
         }
     }
 
@@ -129,7 +136,7 @@ public final class MQTTLink: Sendable {
         guard qos != .exactlyOnce else {
             throw .publishFailed(topic: topic, reason: "MQTTLink publishes at QoS 0 or 1 only")
         }
-        guard MQTTPacketEncoder.publishRemainingLength(topic: topic, payloadCount: payload.count, qos: qos) != nil else {
+        guard MQTTPacketEncoder.publishRemainingLength(topic: topic, payloadCount: payload.count, qos: qos, v5: configuration.v5) != nil else {
             throw .publishFailed(topic: topic, reason: "a payload of \(payload.count) bytes does not fit into an MQTT packet")
         }
         try core.publish(topic: topic, payload: payload, qos: qos, retain: retain)

@@ -29,8 +29,20 @@ extension MQTTLink {
         /// trickle of small packets this trades at most this much latency for far fewer
         /// `poll`/`read`/`send` calls per packet; an idle link still answers its first packet at once.
         public var coalescingDelay: Duration = .zero
+        /// TLS with a pre-shared key; nil is plain TCP.
+        public var tls: TLS?
+        /// MQTT 5 is needed for `subscribe(noLocal: true)`. With it, `cleanSession` false asks for a
+        /// session that never expires.
+        public var protocolVersion: ProtocolVersion = .v311
 
         public init() {}
+
+        public enum ProtocolVersion: Sendable, Hashable {
+            case v311
+            case v5
+        }
+
+        var v5: Bool { protocolVersion == .v5 }
 
         /// `host:port`, as error messages and events name the broker.
         public var brokerAddress: String { "\(host):\(port)" }
@@ -46,6 +58,7 @@ extension MQTTLink {
             if clientID.isEmpty && !cleanSession {
                 throw .invalidConfiguration(field: "clientID", reason: "a persistent session (cleanSession false) needs a non-empty clientID")
             }
+            try tls?.validate()
             for (field, value) in [("clientID", clientID), ("username", username ?? ""), ("password", password ?? "")] where value.utf8.count > 65535 {
                 throw .invalidConfiguration(field: field, reason: "it is longer than 65,535 bytes")
             }

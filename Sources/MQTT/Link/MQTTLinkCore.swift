@@ -14,6 +14,8 @@ final class MQTTLinkCore: Sendable {
     /// Written by other threads to wake the link thread from `poll`.
     let wakeFD: Int32
     let inflightLimit: Int
+    /// Set when `configuration.tls` is.
+    let tlsContext: LinkTLSContext?
 
     /// Thread-specific value: the core whose link thread is running.
     static let threadKey: pthread_key_t = {
@@ -26,7 +28,8 @@ final class MQTTLinkCore: Sendable {
         self.configuration = configuration
         self.logger = logger
         inflightLimit = configuration.inflightLimit
-        state = Locked(MQTTLinkState(counters: counters))
+        tlsContext = configuration.tls.map(LinkTLSContext.init)
+        state = Locked(MQTTLinkState(counters: counters, v5: configuration.v5))
         wakeFD = LinkSocket.makeEventFD()
     }
 

@@ -12,7 +12,7 @@ struct OutgoingPublish {
 /// A SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement.
 struct LinkRequest {
     enum Kind: Equatable {
-        case subscribe(MQTTQoS)
+        case subscribe(MQTTQoS, noLocal: Bool)
         case unsubscribe
     }
 
@@ -85,7 +85,7 @@ struct MQTTLinkState {
     var flushWaiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// Acknowledged subscriptions, re-subscribed after every reconnect.
-    var subscriptions: [(filter: String, qos: MQTTQoS)] = []
+    var subscriptions: [(filter: String, qos: MQTTQoS, noLocal: Bool)] = []
     var requests: [LinkRequest] = []
 
     var reconnectCount = 0
@@ -97,8 +97,12 @@ struct MQTTLinkState {
     var batchEndHandler: (@Sendable () -> Void)?
     var eventHandler: (@Sendable (MQTTConnectionEvent) -> Void)?
 
-    init(counters: MQTTLinkCounters) {
+    /// Packets are encoded as MQTT 5.
+    let v5: Bool
+
+    init(counters: MQTTLinkCounters, v5: Bool) {
         self.counters = counters
+        self.v5 = v5
     }
 
     /// A publisher on another thread must wait: the link thread has not caught up with `outgoing`.
@@ -120,7 +124,8 @@ struct MQTTLinkState {
                 counters.droppedQoS0.add(1)
                 return false
             }
-            MQTTPacketEncoder.appendPublish(to: &outgoing, topic: topic, payload: payload, qos: qos, retain: retain, dup: false, packetID: 0)
+            MQTTPacketEncoder.appendPublish(
+                to: &outgoing, topic: topic, payload: payload, qos: qos, retain: retain, dup: false, packetID: 0, v5: v5)
             counters.packetsOut.add(1)
             return true
         }
@@ -139,7 +144,7 @@ struct MQTTLinkState {
     private mutating func encode(_ message: inout OutgoingPublish, packetID: UInt16) {
         MQTTPacketEncoder.appendPublish(
             to: &outgoing, topic: message.topic, payload: message.payload, qos: .atLeastOnce,
-            retain: message.retain, dup: message.sent, packetID: packetID
+            retain: message.retain, dup: message.sent, packetID: packetID, v5: v5
         )
         message.sent = true
         counters.packetsOut.add(1)
@@ -196,10 +201,10 @@ struct MQTTLinkState {
         requests[index].packetID = id
         let request = requests[index]
         switch request.kind {
-        case .subscribe(let qos):
-            MQTTPacketEncoder.appendSubscribe(to: &outgoing, packetID: id, filter: request.filter, qos: qos)
+        case .subscribe(let qos, let noLocal):
+            MQTTPacketEncoder.appendSubscribe(to: &outgoing, packetID: id, filter: request.filter, qos: qos, noLocal: noLocal, v5: v5)
         case .unsubscribe:
-            MQTTPacketEncoder.appendUnsubscribe(to: &outgoing, packetID: id, filter: request.filter)
+            MQTTPacketEncoder.appendUnsubscribe(to: &outgoing, packetID: id, filter: request.filter, v5: v5)
         }
         counters.packetsOut.add(1)
         return true
@@ -211,12 +216,13 @@ struct MQTTLinkState {
         let request = requests.remove(at: index)
         let existing = subscriptions.firstIndex { $0.filter == request.filter }
         switch request.kind {
-        case .subscribe(let qos):
+        case .subscribe(let qos, let noLocal):
             guard let code = returnCode, code < 0x80 else { break }
             if let existing {
                 subscriptions[existing].qos = qos
+                subscriptions[existing].noLocal = noLocal
             } else {
-                subscriptions.append((request.filter, qos))
+                subscriptions.append((request.filter, qos, noLocal))
             }
         case .unsubscribe:
             if let existing { subscriptions.remove(at: existing) }
@@ -240,7 +246,7 @@ struct MQTTLinkState {
         batchInWriting = 0
         // Re-subscribe even when the broker reports a present session: a broker restored from an
         // older snapshot of its persistence file has a session without the newest subscriptions.
-        requests = subscriptions.map { LinkRequest(kind: .subscribe($0.qos), filter: $0.filter) } + requests
+        requests = subscriptions.map { LinkRequest(kind: .subscribe($0.qos, noLocal: $0.noLocal), filter: $0.filter) } + requests
         var unsent: [LinkRequest] = []
         var index = 0
         while index < requests.count {

@@ -21,6 +21,8 @@ public struct MQTTLinkStats: Sendable, Hashable {
     public var acknowledged = 0
     /// QoS 0 publishes dropped because the link was not connected.
     public var droppedQoS0 = 0
+    /// MQTT 5: QoS 1 publishes the broker answered with a PUBACK reason code of 0x80 or above.
+    public var refused = 0
 }
 
 /// The live counters behind `MQTTLinkStats`; relaxed atomics, so any thread may count.
@@ -35,6 +37,7 @@ final class MQTTLinkCounters: Sendable {
     let messagesIn = Atomic<Int>(0)
     let acknowledged = Atomic<Int>(0)
     let droppedQoS0 = Atomic<Int>(0)
+    let refused = Atomic<Int>(0)
 
     var snapshot: MQTTLinkStats {
         MQTTLinkStats(
@@ -42,7 +45,8 @@ final class MQTTLinkCounters: Sendable {
             bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed),
             reads: reads.load(ordering: .relaxed), writes: writes.load(ordering: .relaxed),
             wakeUps: wakeUps.load(ordering: .relaxed), messagesIn: messagesIn.load(ordering: .relaxed),
-            acknowledged: acknowledged.load(ordering: .relaxed), droppedQoS0: droppedQoS0.load(ordering: .relaxed)
+            acknowledged: acknowledged.load(ordering: .relaxed), droppedQoS0: droppedQoS0.load(ordering: .relaxed),
+            refused: refused.load(ordering: .relaxed)
         )
     }
 }

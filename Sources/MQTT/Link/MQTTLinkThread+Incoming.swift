@@ -14,6 +14,8 @@ extension MQTTLinkThread {
         switch stage {
         case .connectingTCP:
             if revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 { finishTCPConnect() }
+        case .handshaking(_, let deadline):
+            if revents & Int16(POLLIN | POLLOUT | POLLERR | POLLHUP) != 0 { continueHandshake(deadline: deadline) }
         case .awaitingConnack, .connected:
             if revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 { readChunk() }
         case .waiting, .finished:
@@ -24,16 +26,27 @@ extension MQTTLinkThread {
     /// Reads once, hands every complete packet over (messages to `onMessage`, then `onBatchEnd`),
     /// and stages the acknowledgements, which the flush that follows sends in one batch.
     private func readChunk() {
-        let count = reader.read(from: fd)
-        let code = errno
-        core.counters.reads.add(1)
-        guard count > 0 else {
-            if count == 0 {
-                drop(.closedByBroker)
-            } else if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
-                drop(.socket(errno: code))
+        let count: Int
+        if let tls {
+            core.counters.reads.add(1)
+            switch reader.read(from: tls) {
+            case .done(let bytes): count = bytes
+            case .wouldBlock: return
+            case .closed: drop(.closedByBroker); return
+            case .failed(let reason): drop(.tls(reason)); return
             }
-            return
+        } else {
+            count = reader.read(from: fd)
+            let code = errno
+            core.counters.reads.add(1)
+            guard count > 0 else {
+                if count == 0 {
+                    drop(.closedByBroker)
+                } else if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                    drop(.socket(errno: code))
+                }
+                return
+            }
         }
         core.counters.bytesIn.add(count)
         lastRead = count
@@ -92,31 +105,36 @@ extension MQTTLinkThread {
         }
         switch type {
         case .connack:
-            guard case .awaitingConnack = stage, let (sessionPresent, code) = frame.connack else {
+            guard case .awaitingConnack = stage, let (sessionPresent, code) = frame.connack(v5: configuration.v5) else {
                 return .failed(.protocolViolation("an unexpected or malformed CONNACK"))
             }
             guard code == 0 else {
-                return .refused(.connectionRefused(broker: configuration.brokerAddress, reason: MQTTError.connackReason(Int32(code), v5: false)))
+                return .refused(.connectionRefused(broker: configuration.brokerAddress, reason: MQTTError.connackReason(Int32(code), v5: configuration.v5)))
             }
             connectionAccepted(sessionPresent: sessionPresent)
         case .publish:
-            guard let publish = frame.publish else { return .failed(.protocolViolation("a malformed PUBLISH")) }
+            guard let publish = frame.publish(v5: configuration.v5) else { return .failed(.protocolViolation("a malformed PUBLISH")) }
             if deliver(publish, to: onMessage) { delivered += 1 }
         case .puback:
             guard let id = frame.packetID else { return .failed(.protocolViolation("a malformed PUBACK")) }
+            // MQTT 5: a reason code of 0x80 or above means the broker refused the message. It is
+            // done with all the same: resending it would be refused again.
+            if configuration.v5 && frame.pubackReason >= 0x80 { core.counters.refused.add(1) }
             acknowledged.append(id)
         case .pubrel:
             guard let id = frame.packetID, frame.flags == 0x02 else { return .failed(.protocolViolation("a malformed PUBREL")) }
             awaitingRelease.remove(id)
             respond(.pubcomp, packetID: id)
         case .suback:
-            guard let (id, code) = frame.suback else { return .failed(.protocolViolation("a malformed SUBACK")) }
+            guard let (id, code) = frame.suback(v5: configuration.v5) else { return .failed(.protocolViolation("a malformed SUBACK")) }
             requestAcknowledged(packetID: id, returnCode: code)
         case .unsuback:
             guard let id = frame.packetID else { return .failed(.protocolViolation("a malformed UNSUBACK")) }
             requestAcknowledged(packetID: id, returnCode: nil)
         case .pingresp:
             pingOutstanding = false
+        case .disconnect where configuration.v5:
+            return .failed(.disconnectedByBroker(reasonCode: frame.disconnectReason))
         case .connect, .pubrec, .pubcomp, .subscribe, .unsubscribe, .pingreq, .disconnect:
             return .failed(.protocolViolation("an unexpected \(type)"))
         }

@@ -14,6 +14,8 @@ import Logging
 final class MQTTLinkThread {
     enum Stage {
         case connectingTCP(addresses: [LinkSocket.Address], next: Int, lastError: Int32, deadline: UInt64)
+        /// TLS handshake in progress; `wantWrite` says which readiness it waits for.
+        case handshaking(wantWrite: Bool, deadline: UInt64)
         case awaitingConnack(deadline: UInt64)
         case connected
         case waiting(until: UInt64)
@@ -30,6 +32,8 @@ final class MQTTLinkThread {
     let configuration: MQTTLink.Configuration
     var stage: Stage
     var fd: Int32 = -1
+    /// The TLS session over `fd` when the link uses TLS (from the handshake on).
+    var tls: LinkTLSSession?
     let reader = LinkReadBuffer(capacity: readBufferSize)
     /// The batch being written (taken from `core.state.outgoing` by swapping) and how much is sent.
     private var writing: [UInt8] = []
@@ -76,7 +80,9 @@ final class MQTTLinkThread {
                 break
             }
             lastRead = 0
-            if fd >= 0 && pollFDs[1].revents != 0 { handleSocket(pollFDs[1].revents) }
+            // Records OpenSSL has already read from the socket are invisible to `poll`.
+            let buffered = tls?.hasPending == true ? Int16(POLLIN) : 0
+            if fd >= 0 && (pollFDs[1].revents | buffered) != 0 { handleSocket(pollFDs[1].revents | buffered) }
             handleTimers(now: MQTTEventLoop.now())
             flush()
             coalesce()
@@ -104,13 +110,15 @@ final class MQTTLinkThread {
             var events = Int16(POLLIN)
             if case .connectingTCP = stage {
                 events = Int16(POLLOUT)
+            } else if case .handshaking(let wantWrite, _) = stage {
+                events = Int16(wantWrite ? POLLOUT : POLLIN)
             } else if written < writing.count {
                 events |= Int16(POLLOUT)
             }
             pollFDs[1] = pollfd(fd: fd, events: events, revents: 0)
             count = 2
         }
-        let timeout = pollTimeout(now: MQTTEventLoop.now())
+        let timeout = tls?.hasPending == true ? 0 : pollTimeout(now: MQTTEventLoop.now())
         let rc = pollFDs.withUnsafeMutableBufferPointer { poll($0.baseAddress, count, timeout) }
         if rc < 0 {
             pollFDs[0].revents = 0
@@ -121,7 +129,8 @@ final class MQTTLinkThread {
     private func pollTimeout(now: UInt64) -> Int32 {
         let deadline: UInt64?
         switch stage {
-        case .connectingTCP(_, _, _, let until), .awaitingConnack(let until), .waiting(let until): deadline = until
+        case .connectingTCP(_, _, _, let until), .handshaking(_, let until), .awaitingConnack(let until), .waiting(let until):
+            deadline = until
         case .connected: deadline = keepAliveDeadline()
         case .finished: deadline = nil
         }
@@ -132,7 +141,8 @@ final class MQTTLinkThread {
 
     private func handleTimers(now: UInt64) {
         switch stage {
-        case .connectingTCP(_, _, _, let deadline) where now >= deadline, .awaitingConnack(let deadline) where now >= deadline:
+        case .connectingTCP(_, _, _, let deadline) where now >= deadline, .handshaking(_, let deadline) where now >= deadline,
+            .awaitingConnack(let deadline) where now >= deadline:
             let seconds = Double(MQTTEventLoop.nanoseconds(configuration.connectTimeout)) / 1e9
             attemptFailed(.connectTimedOut(broker: broker, seconds: seconds))
         case .waiting(let until) where now >= until:
@@ -170,7 +180,7 @@ final class MQTTLinkThread {
             switch LinkSocket.startConnect(to: address) {
             case .connected(let socket):
                 fd = socket
-                sendConnect(deadline: deadline)
+                tcpConnected(deadline: deadline)
                 return
             case .inProgress(let socket):
                 fd = socket
@@ -189,7 +199,7 @@ final class MQTTLinkThread {
         guard case .connectingTCP(let addresses, let next, _, let deadline) = stage else { return }
         let error = LinkSocket.pendingError(fd)
         if error == 0 {
-            sendConnect(deadline: deadline)
+            tcpConnected(deadline: deadline)
             return
         }
         close(fd)
@@ -198,11 +208,39 @@ final class MQTTLinkThread {
         connectNextAddress()
     }
 
-    private func sendConnect(deadline: UInt64) {
+    private func tcpConnected(deadline: UInt64) {
         LinkSocket.setNoDelay(fd)
+        guard let context = core.tlsContext else {
+            sendConnect(deadline: deadline)
+            return
+        }
+        guard let session = LinkTLSSession(context: context, fd: fd) else {
+            attemptFailed(.connectFailed(broker: broker, reason: "TLS could not be set up (OpenSSL failed to create the session)"))
+            return
+        }
+        tls = session
+        continueHandshake(deadline: deadline)
+    }
+
+    /// Advances the TLS handshake; CONNECT follows once it is done.
+    func continueHandshake(deadline: UInt64) {
+        guard let tls else { return }
+        switch tls.handshake() {
+        case .done:
+            sendConnect(deadline: deadline)
+        case .wouldBlock(let wantWrite):
+            stage = .handshaking(wantWrite: wantWrite, deadline: deadline)
+        case .closed:
+            attemptFailed(.connectFailed(broker: broker, reason: "the broker closed the connection during the TLS handshake"))
+        case .failed(let reason):
+            attemptFailed(.connectFailed(broker: broker, reason: "TLS handshake failed: \(reason)"))
+        }
+    }
+
+    private func sendConnect(deadline: UInt64) {
         MQTTPacketEncoder.appendConnect(
             to: &writing, clientID: configuration.clientID, username: configuration.username, password: configuration.password,
-            keepAlive: UInt16(configuration.keepAlive), cleanSession: configuration.cleanSession
+            keepAlive: UInt16(configuration.keepAlive), cleanSession: configuration.cleanSession, v5: configuration.v5
         )
         written = 0
         core.counters.packetsOut.add(1)
@@ -247,7 +285,7 @@ final class MQTTLinkThread {
         case .connected:
             closeSocket()
             scheduleReconnect(reason: failure.sentence(broker: broker))
-        case .connectingTCP, .awaitingConnack:
+        case .connectingTCP, .handshaking, .awaitingConnack:
             attemptFailed(.connectFailed(broker: broker, reason: failure.connectReason))
         case .waiting, .finished:
             closeSocket()
@@ -270,6 +308,7 @@ final class MQTTLinkThread {
     }
 
     private func closeSocket() {
+        tls = nil
         if fd >= 0 {
             close(fd)
             fd = -1
@@ -324,16 +363,29 @@ final class MQTTLinkThread {
         }
     }
 
-    /// One `send` of the unsent part of `writing`; true when the batch is now completely sent.
+    /// One `send` (over TLS: one `SSL_write`) of the unsent part of `writing`; true when the batch
+    /// is now completely sent.
     private func writeBatch() -> Bool {
-        let result = writing.withUnsafeBytes { bytes in
-            LinkSocket.send(fd, UnsafeRawBufferPointer(rebasing: bytes[written...]))
-        }
-        let code = errno
-        core.counters.writes.add(1)
-        guard result > 0 else {
-            if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { drop(.socket(errno: code)) }
-            return false
+        let result: Int
+        if let tls {
+            let outcome = writing.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[written...])) }
+            core.counters.writes.add(1)
+            switch outcome {
+            case .done(let count): result = count
+            case .wouldBlock: return false
+            case .closed: drop(.closedByBroker); return false
+            case .failed(let reason): drop(.tls(reason)); return false
+            }
+        } else {
+            result = writing.withUnsafeBytes { bytes in
+                LinkSocket.send(fd, UnsafeRawBufferPointer(rebasing: bytes[written...]))
+            }
+            let code = errno
+            core.counters.writes.add(1)
+            guard result > 0 else {
+                if code != EAGAIN && code != EWOULDBLOCK && code != EINTR { drop(.socket(errno: code)) }
+                return false
+            }
         }
         core.counters.bytesOut.add(result)
         lastSent = MQTTEventLoop.now()
@@ -362,6 +414,7 @@ final class MQTTLinkThread {
                 _ = poll(&writable, 1, Int32((deadline - now) / 1_000_000 + 1))
                 flush()
             }
+            tls?.close()
         }
         closeSocket()
         stage = .finished

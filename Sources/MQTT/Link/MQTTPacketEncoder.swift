@@ -1,4 +1,4 @@
-/// MQTT 3.1.1 control packet types: the high nibble of a packet's first byte.
+/// MQTT control packet types (3.1.1 and 5): the high nibble of a packet's first byte.
 enum MQTTPacketType: UInt8 {
     case connect = 1
     case connack
@@ -16,18 +16,24 @@ enum MQTTPacketType: UInt8 {
     case disconnect
 }
 
-/// Appends MQTT 3.1.1 packets to a byte buffer, so many packets can leave in one `write`.
+/// Appends MQTT 3.1.1 or MQTT 5 (`v5`) packets to a byte buffer, so many packets can leave in one
+/// `write`. The link sends MQTT 5 packets without properties, except the session expiry in CONNECT.
+/// Acknowledgements without a reason code, PINGREQ and DISCONNECT are the same in both versions.
 enum MQTTPacketEncoder {
     /// The largest remaining length a fixed header can express (MQTT 3.1.1 §2.2.3).
     static let maxRemainingLength = 268_435_455
 
     static func appendConnect(
-        to buffer: inout [UInt8], clientID: String, username: String?, password: String?, keepAlive: UInt16, cleanSession: Bool
+        to buffer: inout [UInt8], clientID: String, username: String?, password: String?, keepAlive: UInt16, cleanSession: Bool,
+        v5: Bool
     ) {
         // MQTT 3.1.1 §3.1.2.9: a password needs the user name flag, so it goes with an empty user name.
         let user = username ?? (password != nil ? "" : nil)
         var flags: UInt8 = cleanSession ? 0x02 : 0
-        var remaining = 10 + 2 + clientID.utf8.count
+        // MQTT 5 §3.1.2.11.2: without a Session Expiry Interval the session ends with the connection,
+        // so a persistent session asks for one that never expires (0xFFFFFFFF).
+        let properties: [UInt8] = !v5 ? [] : cleanSession ? [0] : [5, 0x11, 0xFF, 0xFF, 0xFF, 0xFF]
+        var remaining = 10 + properties.count + 2 + clientID.utf8.count
         if let user {
             flags |= 0x80
             remaining += 2 + user.utf8.count
@@ -39,25 +45,27 @@ enum MQTTPacketEncoder {
         buffer.append(MQTTPacketType.connect.rawValue << 4)
         appendRemainingLength(remaining, to: &buffer)
         appendString("MQTT", to: &buffer)
-        buffer.append(4)
+        buffer.append(v5 ? 5 : 4)
         buffer.append(flags)
         appendUInt16(keepAlive, to: &buffer)
+        buffer.append(contentsOf: properties)
         appendString(clientID, to: &buffer)
         if let user { appendString(user, to: &buffer) }
         if let password { appendString(password, to: &buffer) }
     }
 
     /// The remaining length of a PUBLISH, or nil when it exceeds what MQTT can carry.
-    static func publishRemainingLength(topic: String, payloadCount: Int, qos: MQTTQoS) -> Int? {
-        let length = 2 + topic.utf8.count + (qos == .atMostOnce ? 0 : 2) + payloadCount
+    static func publishRemainingLength(topic: String, payloadCount: Int, qos: MQTTQoS, v5: Bool) -> Int? {
+        let length = 2 + topic.utf8.count + (qos == .atMostOnce ? 0 : 2) + (v5 ? 1 : 0) + payloadCount
         return length <= maxRemainingLength ? length : nil
     }
 
     /// Appends a PUBLISH; `topic` must be valid and the size checked with `publishRemainingLength`.
     static func appendPublish(
-        to buffer: inout [UInt8], topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetID: UInt16
+        to buffer: inout [UInt8], topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, dup: Bool, packetID: UInt16,
+        v5: Bool
     ) {
-        let remaining = 2 + topic.utf8.count + (qos == .atMostOnce ? 0 : 2) + payload.count
+        let remaining = 2 + topic.utf8.count + (qos == .atMostOnce ? 0 : 2) + (v5 ? 1 : 0) + payload.count
         var first = MQTTPacketType.publish.rawValue << 4 | UInt8(qos.rawValue) << 1
         if retain { first |= 0x01 }
         if dup { first |= 0x08 }
@@ -65,6 +73,7 @@ enum MQTTPacketEncoder {
         appendRemainingLength(remaining, to: &buffer)
         appendString(topic, to: &buffer)
         if qos != .atMostOnce { appendUInt16(packetID, to: &buffer) }
+        if v5 { buffer.append(0) }
         buffer.append(contentsOf: payload)
     }
 
@@ -75,18 +84,21 @@ enum MQTTPacketEncoder {
         appendUInt16(packetID, to: &buffer)
     }
 
-    static func appendSubscribe(to buffer: inout [UInt8], packetID: UInt16, filter: String, qos: MQTTQoS) {
+    /// `noLocal` (MQTT 5 only, §3.8.3.1): the broker does not send this connection its own publishes.
+    static func appendSubscribe(to buffer: inout [UInt8], packetID: UInt16, filter: String, qos: MQTTQoS, noLocal: Bool, v5: Bool) {
         buffer.append(MQTTPacketType.subscribe.rawValue << 4 | 0x02)
-        appendRemainingLength(2 + 2 + filter.utf8.count + 1, to: &buffer)
+        appendRemainingLength(2 + (v5 ? 1 : 0) + 2 + filter.utf8.count + 1, to: &buffer)
         appendUInt16(packetID, to: &buffer)
+        if v5 { buffer.append(0) }
         appendString(filter, to: &buffer)
-        buffer.append(UInt8(qos.rawValue))
+        buffer.append(UInt8(qos.rawValue) | (v5 && noLocal ? 0x04 : 0))
     }
 
-    static func appendUnsubscribe(to buffer: inout [UInt8], packetID: UInt16, filter: String) {
+    static func appendUnsubscribe(to buffer: inout [UInt8], packetID: UInt16, filter: String, v5: Bool) {
         buffer.append(MQTTPacketType.unsubscribe.rawValue << 4 | 0x02)
-        appendRemainingLength(2 + 2 + filter.utf8.count, to: &buffer)
+        appendRemainingLength(2 + (v5 ? 1 : 0) + 2 + filter.utf8.count, to: &buffer)
         appendUInt16(packetID, to: &buffer)
+        if v5 { buffer.append(0) }
         appendString(filter, to: &buffer)
     }
 

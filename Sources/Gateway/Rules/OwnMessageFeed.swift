@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CoreMetrics
+import IoTCore
+import MQTT
+
+/// Routes the messages the gateway publishes itself (rule `republish` actions) back into the
+/// gateway, as if the broker had delivered them, when the broker will not.
+///
+/// On the embedded broker the gateway's `#` subscription is MQTT 5 No Local: mosquitto does not send
+/// the gateway its own publishes. Without that, every republished message came back through the
+/// broker (one more read and one more delivery per message for mosquitto, the bound of
+/// `bench/rules_e2e`). Rules and telemetry must still see those messages, as on AWS IoT, where a
+/// republished message triggers the rules that match its topic; so they are routed here instead:
+/// only topics `#` covers (not `$...`; publishes to `$` topics still come back through the broker).
+///
+/// Routing happens on the publishing thread, after the publish was queued on the link. A message
+/// republished while another is routed on the same thread is queued and routed when that one is
+/// done, so a chain of rules does not nest calls. A message more than `maxHops` republishes away
+/// from one that came from the broker is dropped and counted: a rule that republishes onto its own
+/// FROM filter would otherwise keep this thread busy forever (through the broker it looped forever
+/// too, one round trip per hop).
+final class OwnMessageFeed: Sendable {
+    static let maxHops = 16
+
+    /// Off for an external broker, where the gateway's `#` is a plain subscription.
+    let isEnabled: Bool
+    private let route: LockedValue<(@Sendable (MQTTMessage) -> Void)?> = LockedValue(nil)
+    private let afterRouting: LockedValue<(@Sendable () -> Void)?> = LockedValue(nil)
+    private let routed: CoreMetrics.Counter
+    private let dropped: CoreMetrics.Counter
+    private let log: RateLimitedLogger
+
+    init(isEnabled: Bool, metrics: GatewayMetrics, log: RateLimitedLogger) {
+        self.isEnabled = isEnabled
+        self.log = log
+        routed = Counter(label: "iotgw_own_messages_routed_total", factory: metrics.factory)
+        dropped = Counter(label: "iotgw_own_messages_dropped_total", dimensions: [("reason", "hop_limit")], factory: metrics.factory)
+    }
+
+    /// `route` handles a message like one received from the broker; `afterRouting` runs on the
+    /// routing thread once its queue is empty (the gateway hands ingested telemetry to the writer there).
+    func connect(route: @escaping @Sendable (MQTTMessage) -> Void, afterRouting: @escaping @Sendable () -> Void) {
+        self.route.set(route)
+        self.afterRouting.set(afterRouting)
+    }
+
+    /// Called after the gateway published `payload` on `topic`.
+    func published(topic: String, payload: [UInt8], qos: MQTTQoS) {
+        guard isEnabled, !topic.hasPrefix("$"), let route = route.get() else { return }
+        let local = FeedThreadState.current
+        let hops = local.hops + 1
+        guard hops <= Self.maxHops else {
+            dropped.increment()
+            log.warning(
+                key: "own-hops",
+                "A message republished \(Self.maxHops) times in a row by rules was not routed again; rules republish onto topics they match.",
+                metadata: ["topic": "\(topic)"])
+            return
+        }
+        local.queue.append((MQTTMessage(topic: topic, payload: payload, qos: qos, retain: false, mid: 0), hops))
+        if local.routing { return }
+        local.routing = true
+        var next = 0
+        while next < local.queue.count {
+            let (message, depth) = local.queue[next]
+            next += 1
+            local.hops = depth
+            routed.increment()
+            route(message)
+        }
+        local.queue.removeAll(keepingCapacity: local.queue.capacity <= 1024)
+        local.hops = 0
+        local.routing = false
+        afterRouting.get()?()
+    }
+}
+
+/// Per-thread state of `OwnMessageFeed` (only the owning thread touches it).
+private final class FeedThreadState {
+    var queue: [(MQTTMessage, Int)] = []
+    /// Republishes between the message this thread is routing and one from the broker (0: none).
+    var hops = 0
+    var routing = false
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<FeedThreadState>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    static var current: FeedThreadState {
+        if let pointer = pthread_getspecific(key) { return Unmanaged<FeedThreadState>.fromOpaque(pointer).takeUnretainedValue() }
+        let state = FeedThreadState()
+        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        return state
+    }
+}
