@@ -194,8 +194,8 @@ public final class Gateway: Sendable {
                 clientId: RuleEngine.shadowThing(message.topic))
             return
         }
-        let receivedAt = Clock.epochMillis()
         let thing = ingest.thing(forTopic: message.topic)
+        let receivedAt = thing == nil ? 0 : Clock.epochMillis()
         if thing == nil, telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
             ingest.reject(.unknownThing, thing: nil, topic: message.topic)
         }
@@ -258,6 +258,7 @@ public final class Gateway: Sendable {
     /// Prometheus text exposition, with gauges sampled now.
     public func metricsExposition() -> [UInt8] {
         metrics.queueDepth.record(ingest.queueDepth)
+        metrics.linkUnsentBytes.record(ingestClient.unsentBytes)
         return metrics.exposition()
     }
 

@@ -42,10 +42,11 @@ final class Locked<Value>: @unchecked Sendable {
     }
 
     /// Waits (without holding the lock) while `shouldWait` is true, then runs `body` under the lock.
-    func withLock<T, E: Error>(waitingWhile shouldWait: (Value) -> Bool, _ body: (inout Value) throws(E) -> T) throws(E) -> T {
+    /// (`shouldWait` gets the value `inout` only so that it is not copied for the call.)
+    func withLock<T, E: Error>(waitingWhile shouldWait: (inout Value) -> Bool, _ body: (inout Value) throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while shouldWait(value) {
+        while shouldWait(&value) {
             waiters += 1
             pthread_cond_wait(condition, mutex)
             waiters -= 1

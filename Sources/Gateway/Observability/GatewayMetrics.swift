@@ -16,6 +16,8 @@ public final class GatewayMetrics: Sendable {
     let ingestLatency: CoreMetrics.Timer
     let queueDepth: CoreMetrics.Gauge
     let mqttConnected: CoreMetrics.Gauge
+    /// Sampled at each exposition: what the gateway queued for the broker and has not written yet.
+    let linkUnsentBytes: CoreMetrics.Gauge
     let mqttReconnects: CoreMetrics.Counter
     let brokerRestarts: CoreMetrics.Counter
     let storeErrors: CoreMetrics.Counter
@@ -42,6 +44,7 @@ public final class GatewayMetrics: Sendable {
         ingestLatency = Timer(label: "iotgw_ingest_latency_seconds", factory: f)
         queueDepth = Gauge(label: "iotgw_ingest_queue_depth", factory: f)
         mqttConnected = Gauge(label: "iotgw_mqtt_connected", factory: f)
+        linkUnsentBytes = Gauge(label: "iotgw_mqtt_unsent_bytes", factory: f)
         mqttReconnects = Counter(label: "iotgw_mqtt_reconnects_total", factory: f)
         brokerRestarts = Counter(label: "iotgw_broker_restarts_total", factory: f)
         storeErrors = Counter(label: "iotgw_ingest_store_errors_total", factory: f)

@@ -26,8 +26,9 @@ final class OwnMessageFeed: Sendable {
 
     /// Off for an external broker, where the gateway's `#` is a plain subscription.
     let isEnabled: Bool
-    private let route: LockedValue<(@Sendable (MQTTMessage) -> Void)?> = LockedValue(nil)
-    private let afterRouting: LockedValue<(@Sendable () -> Void)?> = LockedValue(nil)
+    // Set once by `connect`, before the link connects and before rules can fire; read-only after.
+    nonisolated(unsafe) private var route: (@Sendable (MQTTMessage) -> Void)?
+    nonisolated(unsafe) private var afterRouting: (@Sendable () -> Void)?
     private let routed: CoreMetrics.Counter
     private let dropped: CoreMetrics.Counter
     private let log: RateLimitedLogger
@@ -42,13 +43,13 @@ final class OwnMessageFeed: Sendable {
     /// `route` handles a message like one received from the broker; `afterRouting` runs on the
     /// routing thread once its queue is empty (the gateway hands ingested telemetry to the writer there).
     func connect(route: @escaping @Sendable (MQTTMessage) -> Void, afterRouting: @escaping @Sendable () -> Void) {
-        self.route.set(route)
-        self.afterRouting.set(afterRouting)
+        self.route = route
+        self.afterRouting = afterRouting
     }
 
     /// Called after the gateway published `payload` on `topic`.
     func published(topic: String, payload: [UInt8], qos: MQTTQoS) {
-        guard isEnabled, !topic.hasPrefix("$"), let route = route.get() else { return }
+        guard isEnabled, !topic.hasPrefix("$"), let route else { return }
         let local = FeedThreadState.current
         let hops = local.hops + 1
         guard hops <= Self.maxHops else {
@@ -73,7 +74,7 @@ final class OwnMessageFeed: Sendable {
         local.queue.removeAll(keepingCapacity: local.queue.capacity <= 1024)
         local.hops = 0
         local.routing = false
-        afterRouting.get()?()
+        afterRouting?()
     }
 }
 

@@ -75,6 +75,10 @@ public final class MQTTLink: Sendable {
     /// True on the link's own thread (in `onMessage` and `onBatchEnd`).
     public var isCurrentThread: Bool { core.isLinkThread }
 
+    /// Bytes queued by publishers and this link and not yet written to the socket (0: everything
+    /// queued so far is with the kernel).
+    public var unsentBytes: Int { core.state.withLock { $0.outgoing.count + $0.batchInWriting } }
+
     /// Counters since the link was created.
     public var stats: MQTTLinkStats { core.counters.snapshot }
 
