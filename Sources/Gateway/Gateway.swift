@@ -131,6 +131,7 @@ public final class Gateway: Sendable {
         }
         feed.connect(
             route: { [gateway] message in gateway.route(message, own: true) },
+            generation: { [gateway] in gateway.routingGeneration },
             // On the link thread the link's `onBatchEnd` hands ingested telemetry over; elsewhere now.
             afterRouting: { [client, ingest] in if !client.isCurrentThread { ingest.endOfBatch() } })
         client.onMessage { [gateway] message in gateway.route(message) }
@@ -184,20 +185,25 @@ public final class Gateway: Sendable {
     }
 
     /// Called on the MQTT link thread for every incoming message, and by `OwnMessageFeed` (`own`)
-    /// for messages the gateway republished itself.
-    func route(_ message: MQTTMessage, own: Bool = false) {
+    /// for messages the gateway republished itself. False when nothing took the message: no
+    /// shadow, thing or telemetry topic and no rule (the same is true for its topic until
+    /// `routingGeneration` changes).
+    @discardableResult
+    func route(_ message: MQTTMessage, own: Bool = false) -> Bool {
         if !own { metrics.received.increment() }
         if message.topic.hasPrefix("$aws/things/"), shadows.handleMQTT(topic: message.topic, payload: message.payload) {
             // The broker ACL makes a device's client id its thing name, the only one allowed on its shadow topics.
             rules.handle(
                 topic: message.topic, payload: message.payload, parsed: try? JSONValue.parse(message.payload),
                 clientId: RuleEngine.shadowThing(message.topic))
-            return
+            return true
         }
         let thing = ingest.thing(forTopic: message.topic)
         let receivedAt = thing == nil ? 0 : Clock.epochMillis()
+        var taken = thing != nil
         if thing == nil, telemetryFilters.contains(where: { Topic.matches(filter: $0, topic: message.topic) }) {
             ingest.reject(.unknownThing, thing: nil, topic: message.topic)
+            taken = true
         }
         // Parse at most once, and on this thread only when a rule matches: telemetry is
         // otherwise parsed by the writer thread, which keeps this loop thread free to read.
@@ -208,11 +214,15 @@ public final class Gateway: Sendable {
             parsed = .some(p)
             return p
         }
-        rules.handle(topic: message.topic, payload: message.payload, parsed: parse(), clientId: thing)
+        if rules.handle(topic: message.topic, payload: message.payload, parsed: parse(), clientId: thing) { taken = true }
         if let thing {
             ingest.accept(thing: thing, topic: message.topic, payload: message.payload, parsed: parsed ?? nil, receivedAt: receivedAt)
         }
+        return taken
     }
+
+    /// Changes whenever what `route` does with a topic may change (rules or things changed).
+    var routingGeneration: Int { rules.generation &+ ingest.generation }
 
     func connectionChanged(_ event: MQTTConnectionEvent) {
         switch event {

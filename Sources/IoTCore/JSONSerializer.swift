@@ -20,7 +20,7 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONValue.writeInt(i, into: &out)
         case .double(let d): JSONValue.writeDouble(d, into: &out)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let a):
@@ -48,11 +48,31 @@ extension JSONValue {
         // JSON has no NaN or Infinity; null is what JavaScript's JSON.stringify emits.
         guard d.isFinite else { out.append(contentsOf: "null".utf8); return }
         if d.rounded() == d, abs(d) < 1e15 {
-            out.append(contentsOf: String(Int64(d)).utf8)
-            out.append(contentsOf: ".0".utf8)
+            writeInt(Int64(d), into: &out)
+            out.append(UInt8(ascii: "."))
+            out.append(UInt8(ascii: "0"))
             return
         }
         out.append(contentsOf: d.description.utf8)
+    }
+
+    /// Decimal digits without building a String (rule outputs are full of small integers).
+    static func writeInt(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

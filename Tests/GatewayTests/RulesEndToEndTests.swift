@@ -244,6 +244,40 @@ extension RulesEndToEndTests {
         XCTAssertTrue(log.contains("New connection from \(address) on port \(pskPort)."), "connected through the PSK listener \(pskPort)")
     }
 
+    func testARuleAddedLaterSeesRepublishedTopicsThatMatchedNothingBefore() async throws {
+        // The gateway remembers republished topics that nothing took; a new rule must reset that.
+        let first = """
+            name: first
+            sql: "SELECT n FROM 'devices/+/in'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/middle" }
+            """
+        let gw = try await TestGateway.start(ruleFiles: ["first.yaml": first])
+        defer { Task { try? await gw.stop() } }
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0009", eventLoop: loop)
+        let inbox = Inbox(device)
+        try await device.subscribe("devices/pump-0009/middle", qos: .atLeastOnce)
+        try await device.subscribe("devices/pump-0009/last", qos: .atLeastOnce)
+        try await device.publish(topic: "devices/pump-0009/in", payload: Array(#"{"n":1}"#.utf8), qos: .atLeastOnce)
+        _ = try await inbox.wait(for: "devices/pump-0009/middle", count: 1)
+
+        let second = """
+            name: second
+            sql: "SELECT n + 1 AS n FROM 'devices/+/middle'"
+            actions:
+              - republish: { topic: "devices/${topic(2)}/last" }
+            """
+        try second.write(toFile: gw.rulesDirectory + "/second.yaml", atomically: true, encoding: .utf8)
+        try await Task.sleep(for: Self.reload)
+        try await device.publish(topic: "devices/pump-0009/in", payload: Array(#"{"n":2}"#.utf8), qos: .atLeastOnce)
+        let last = try await inbox.wait(for: "devices/pump-0009/last", count: 1)
+        XCTAssertEqual(last, [["n": 3]])
+        XCTAssertEqual(inbox.count("devices/pump-0009/last"), 1, "the first republish happened before the rule existed")
+        await device.disconnect()
+    }
+
     func testRepublishLoopStopsAtTheHopLimitAndIsCounted() async throws {
         let rule = """
             name: loop

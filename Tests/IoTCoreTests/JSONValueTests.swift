@@ -54,4 +54,15 @@ final class JSONValueTests: XCTestCase {
             XCTAssertEqual(parsed.doubleValue?.bitPattern, Double(c)?.bitPattern, c)
         }
     }
+
+    func testIntegersAndWholeDecimalsAreWrittenLikeSwiftPrintsThem() {
+        let integers: [Int64] = [0, 7, -7, 9, 10, -10, 99, 100, 1_234_567_890, -987_654_321, .max, .min, .max - 1, .min + 1]
+        for value in integers {
+            XCTAssertEqual(JSONValue.int(value).serialized(), String(value))
+        }
+        for value in [0.0, 3.0, -3.0, 10.0, 123_456_789.0, -1e14] {
+            XCTAssertEqual(JSONValue.double(value).serialized(), String(Int64(value)) + ".0")
+        }
+        XCTAssertEqual(JSONValue.array([.int(-1), .double(2.5), .int(30)]).serialized(), "[-1,2.5,30]")
+    }
 }

@@ -2,6 +2,7 @@ import Devices
 import IoTCore
 import Logging
 import Storage
+import Synchronization
 
 /// Turns telemetry messages into stored points: validation, extraction, batched commits.
 ///
@@ -103,7 +104,14 @@ final class TelemetryIngest: Sendable {
 
     func start() { queue.start() }
 
-    func updateThings(_ things: [ThingSpec]) { topics.set(Self.topicMap(things)) }
+    func updateThings(_ things: [ThingSpec]) {
+        topics.set(Self.topicMap(things))
+        thingsChanged.add(1, ordering: .releasing)
+    }
+
+    /// Changes whenever `updateThings` does (a topic that was nobody's may be a thing's now).
+    var generation: Int { thingsChanged.load(ordering: .acquiring) }
+    private let thingsChanged = Atomic<Int>(0)
 
     /// The thing whose telemetry topic this is, if any.
     func thing(forTopic topic: String) -> String? { topics.get()[topic] }

@@ -27,7 +27,8 @@ final class OwnMessageFeed: Sendable {
     /// Off for an external broker, where the gateway's `#` is a plain subscription.
     let isEnabled: Bool
     // Set once by `connect`, before the link connects and before rules can fire; read-only after.
-    nonisolated(unsafe) private var route: (@Sendable (MQTTMessage) -> Void)?
+    nonisolated(unsafe) private var route: (@Sendable (MQTTMessage) -> Bool)?
+    nonisolated(unsafe) private var generation: (@Sendable () -> Int)?
     nonisolated(unsafe) private var afterRouting: (@Sendable () -> Void)?
     private let routed: CoreMetrics.Counter
     private let dropped: CoreMetrics.Counter
@@ -40,16 +41,23 @@ final class OwnMessageFeed: Sendable {
         dropped = Counter(label: "iotgw_own_messages_dropped_total", dimensions: [("reason", "hop_limit")], factory: metrics.factory)
     }
 
-    /// `route` handles a message like one received from the broker; `afterRouting` runs on the
-    /// routing thread once its queue is empty (the gateway hands ingested telemetry to the writer there).
-    func connect(route: @escaping @Sendable (MQTTMessage) -> Void, afterRouting: @escaping @Sendable () -> Void) {
+    /// `route` handles a message like one received from the broker and says whether anything took
+    /// it; until `generation` changes, a topic nothing took is not routed again (republished
+    /// topics usually match nothing, and routing costs a topic-index walk and lookups).
+    /// `afterRouting` runs on the routing thread once its queue is empty (the gateway hands
+    /// ingested telemetry to the writer there).
+    func connect(
+        route: @escaping @Sendable (MQTTMessage) -> Bool, generation: @escaping @Sendable () -> Int,
+        afterRouting: @escaping @Sendable () -> Void
+    ) {
         self.route = route
+        self.generation = generation
         self.afterRouting = afterRouting
     }
 
     /// Called after the gateway published `payload` on `topic`.
     func published(topic: String, payload: [UInt8], qos: MQTTQoS) {
-        guard isEnabled, !topic.hasPrefix("$"), let route else { return }
+        guard isEnabled, !topic.hasPrefix("$"), let route, let generation else { return }
         let local = FeedThreadState.current
         let hops = local.hops + 1
         guard hops <= Self.maxHops else {
@@ -69,7 +77,12 @@ final class OwnMessageFeed: Sendable {
             next += 1
             local.hops = depth
             routed.increment()
-            route(message)
+            let now = generation()
+            if local.idleTopics[message.topic] == now { continue }
+            if !route(message) {
+                if local.idleTopics.count >= 4096 { local.idleTopics.removeAll(keepingCapacity: true) }
+                local.idleTopics[message.topic] = now
+            }
         }
         local.queue.removeAll(keepingCapacity: local.queue.capacity <= 1024)
         local.hops = 0
@@ -84,6 +97,8 @@ private final class FeedThreadState {
     /// Republishes between the message this thread is routing and one from the broker (0: none).
     var hops = 0
     var routing = false
+    /// Topics that nothing took, with the routing generation at the time.
+    var idleTopics: [String: Int] = [:]
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -30,6 +30,7 @@ public final class RuleEngine: Sendable {
     private let dollarSubscriptions = LockedValue<Set<String>>([])
     /// False until the connection is up (subscribing earlier would fail).
     private let subscribing = LockedValue(false)
+    private let generationCounter = Atomic<Int>(0)
 
     struct Sources: Sendable {
         var files: RuleFileSet
@@ -111,15 +112,20 @@ public final class RuleEngine: Sendable {
 
     // MARK: - Messages
 
-    /// Evaluates every enabled rule whose filter matches `topic` and fires its actions.
-    /// `parsed` is only evaluated when some rule matches. Thread-safe; does not block.
-    func handle(topic: String, payload: [UInt8], parsed: @autoclosure () -> JSONValue?, clientId: String?) {
+    /// Evaluates every enabled rule whose filter matches `topic` and fires its actions; false when
+    /// none matches. `parsed` is only evaluated when some rule matches. Thread-safe; does not block.
+    @discardableResult
+    func handle(topic: String, payload: [UInt8], parsed: @autoclosure () -> JSONValue?, clientId: String?) -> Bool {
         let set = current.get()
         let matched = set.index.match(topic)
-        if matched.isEmpty { return }
+        if matched.isEmpty { return false }
         let message = RuleMessage(topic: topic, payload: parsed(), rawPayload: payload, clientId: clientId, principal: clientId)
         for rule in matched { run(rule, message) }
+        return true
     }
+
+    /// Changes whenever the set of rules in force does (a topic that matched none may match now).
+    var generation: Int { generationCounter.load(ordering: .acquiring) }
 
     private func run(_ rule: ActiveRule, _ message: RuleMessage) {
         rule.metrics.matched.increment()
@@ -252,6 +258,7 @@ public final class RuleEngine: Sendable {
             }
             activeRules.record(index.count)
             current.set(RuleSet(index: index, infos: infos))
+            generationCounter.add(1, ordering: .releasing)
             if subscribing.get() { updateDollarSubscriptions(infos) }
         }
     }

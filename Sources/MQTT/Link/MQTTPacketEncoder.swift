@@ -126,6 +126,7 @@ enum MQTTPacketEncoder {
     /// A length-prefixed UTF-8 string; callers keep strings within 65,535 bytes.
     private static func appendString(_ string: String, to buffer: inout [UInt8]) {
         appendUInt16(UInt16(string.utf8.count), to: &buffer)
-        buffer.append(contentsOf: string.utf8)
+        var string = string
+        string.withUTF8 { buffer.append(contentsOf: $0) }
     }
 }
