@@ -5,12 +5,14 @@ import Gateway
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// `iotgw serve`: the gateway and its HTTP API as one service group that stops cleanly on
 /// SIGINT/SIGTERM (HTTP first, then ingest drains, then the embedded broker).
 public enum GatewayServer {
     public static func run(configuration: GatewayConfiguration, logger: Logger) async throws {
+        useEventLoopsForConcurrency()
         let gateway = try await Gateway.start(configuration: configuration, logger: logger)
         let host = configuration.httpHost
         let app = GatewayAPI(gateway: gateway).makeApplication(
@@ -35,6 +37,14 @@ public enum GatewayServer {
         }
     }
 }
+
+/// Runs Swift Concurrency's tasks on NIO's event loop threads (the ones Hummingbird serves on),
+/// instead of hopping between them and Swift's own pool for every request. Once per process.
+private func useEventLoopsForConcurrency() {
+    _ = installed
+}
+
+private let installed: Bool = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 /// Keeps the gateway alive while the group runs; shuts it down on graceful shutdown.
 struct GatewayService: Service {
