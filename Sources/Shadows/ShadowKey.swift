@@ -14,6 +14,12 @@ public struct ShadowKey: Sendable, Hashable, CustomStringConvertible {
         if let shadowName { try ShadowKey.validateShadowName(shadowName) }
         self.thingName = thingName
         self.shadowName = shadowName
+        // Kept: every answer's topic starts with it.
+        if let shadowName {
+            topicPrefix = "$aws/things/\(thingName)/shadow/name/\(shadowName)"
+        } else {
+            topicPrefix = "$aws/things/\(thingName)/shadow"
+        }
     }
 
     /// `thing` for the classic shadow, `thing~name` for a named one (the form AWS uses in ARNs).
@@ -23,10 +29,7 @@ public struct ShadowKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `$aws/things/{thing}/shadow` or `$aws/things/{thing}/shadow/name/{shadow}`.
-    public var topicPrefix: String {
-        if let shadowName { return "$aws/things/\(thingName)/shadow/name/\(shadowName)" }
-        return "$aws/things/\(thingName)/shadow"
-    }
+    public let topicPrefix: String
 
     public static func validateThingName(_ name: String) throws(ShadowError) {
         let n = name.utf8.count

@@ -46,17 +46,43 @@ public enum ShadowTopic {
     /// as `…/update/accepted` included). Throws when it is a shadow request topic whose thing
     /// or shadow name breaks AWS's naming rules, so the caller can reject it.
     public static func parseRequest(_ topic: String) throws(ShadowError) -> (key: ShadowKey, operation: ShadowOperation)? {
-        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5 || parts.count == 7, parts[0] == "$aws", parts[1] == "things", parts[3] == "shadow",
-              let operation = ShadowOperation(rawValue: String(parts[parts.count - 1]))
-        else { return nil }
-        var shadowName: String?
-        if parts.count == 7 {
-            guard parts[4] == "name" else { return nil }
-            shadowName = String(parts[5])
+        // Every message to the gateway passes here: scan the bytes (splitting a String by
+        // Character walks grapheme clusters, which showed up per message).
+        var topic = topic
+        let parsed = topic.withUTF8 { bytes -> (thing: String, shadow: String?, operation: ShadowOperation)? in
+            var bounds: [Range<Int>] = []
+            bounds.reserveCapacity(7)
+            var start = 0
+            for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "/") {
+                bounds.append(start..<i)
+                start = i + 1
+                if bounds.count == 7 { return nil }
+            }
+            bounds.append(start..<bytes.count)
+            func part(_ n: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[bounds[n]]) }
+            func equals(_ n: Int, _ text: StaticString) -> Bool {
+                let p = part(n)
+                return p.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            }
+            guard bounds.count == 5 || bounds.count == 7, equals(0, "$aws"), equals(1, "things"), equals(3, "shadow"),
+                  bounds.count == 5 || equals(4, "name")
+            else { return nil }
+            let operation: ShadowOperation
+            if equals(bounds.count - 1, "update") {
+                operation = .update
+            } else if equals(bounds.count - 1, "get") {
+                operation = .get
+            } else if equals(bounds.count - 1, "delete") {
+                operation = .delete
+            } else {
+                return nil
+            }
+            let thing = String(decoding: part(2), as: UTF8.self)
+            return (thing, bounds.count == 7 ? String(decoding: part(5), as: UTF8.self) : nil, operation)
         }
-        let key = try ShadowKey(thingName: String(parts[2]), shadowName: shadowName)
-        return (key, operation)
+        guard let parsed else { return nil }
+        let key = try ShadowKey(thingName: parsed.thing, shadowName: parsed.shadow)
+        return (key, parsed.operation)
     }
 
     /// `{prefix}/get`, `{prefix}/update` or `{prefix}/delete` for `key`.

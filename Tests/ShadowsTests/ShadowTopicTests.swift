@@ -16,7 +16,8 @@ final class ShadowTopicTests: XCTestCase {
         for topic in ["$aws/things/t/shadow/update/accepted", "$aws/things/t/shadow/update/delta",
                       "$aws/things/t/shadow/name/n/get/rejected", "$aws/things/t/shadow/list", "devices/t/shadow/update",
                       "$aws/things/t/shadows/update", "$aws/things/t/shadow/named/n/update", "$aws/things/t/shadow",
-                      "$aws/things/t/shadow/name/n"] {
+                      "$aws/things/t/shadow/name/n", "$aws/things/t/shadow/name/n/update/extra",
+                      "$aws/things/t/shadow/name/n/update/a/b/c", "$aws/things/t/shadow/updat", "$aws/things/t/shadow/"] {
             XCTAssertNil(try ShadowTopic.parseRequest(topic), topic)
         }
     }
