@@ -16,6 +16,13 @@ final class DocumentedExamplesTests: XCTestCase {
     func check(_ cases: [Case], file: StaticString = #filePath, line: UInt = #line) throws {
         for c in cases {
             let outcome = try Fixture.run(c.sql, c.payload, topic: c.topic)
+            // The gateway's path writes the payload without building the result object: same bytes.
+            let rule = try CompiledRule(sql: c.sql)
+            if rule.matches(topic: c.topic) {
+                let direct = try rule.evaluatePayload(Fixture.message(c.payload, topic: c.topic))
+                XCTAssertEqual(direct.map { String(decoding: $0, as: UTF8.self) }, outcome.payloadBytes.map { String(decoding: $0, as: UTF8.self) },
+                               "evaluatePayload: \(c.sql)", file: file, line: line)
+            }
             guard let expected = c.output else {
                 XCTAssertEqual(outcome, .notMatched(.whereNotTrue), c.sql, file: file, line: line)
                 continue
@@ -183,5 +190,42 @@ final class DocumentedExamplesTests: XCTestCase {
         var expected = json(payload).objectValue!
         expected["timestamp"] = .int(1_481_825_251_155)
         XCTAssertEqual(out, .fired(.object(expected)))
+    }
+}
+
+/// `CompiledRule.evaluatePayload` (the gateway's path) against `evaluateMatched` + `payloadBytes`.
+final class EvaluatePayloadTests: XCTestCase {
+    func testWritesTheSameBytesAsTheResultObject() throws {
+        let payload = #"{"a":1,"b":"x\"y\\z","c":{"d":[1,2,{"e":null}]},"t":21.5,"big":12345678901234,"n":null}"#
+        let sqls = [
+            "SELECT a, b, c FROM 'x/y'",
+            "SELECT a AS first, missing AS gone, t FROM 'x/y'",
+            "SELECT a, a + 1 AS b, b AS a2 FROM 'x/y' WHERE a = 1",
+            "SELECT a FROM 'x/y' WHERE a = 2",
+            "SELECT a AS x, t AS x FROM 'x/y'",
+            "SELECT a AS p.q, t AS p.r FROM 'x/y'",
+            "SELECT *, 15 AS speed FROM 'x/y'",
+            "SELECT * FROM 'x/y'",
+            "SELECT VALUE c FROM 'x/y'",
+            "SELECT VALUE missing FROM 'x/y'",
+            "SELECT big, n, c.d[2] AS deep, topic(1) AS t1, concat(b, 'é✓') AS s FROM 'x/y'",
+            "SELECT (SELECT e FROM c.d WHERE e = null) AS nested FROM 'x/y'",
+        ]
+        for sql in sqls {
+            let rule = try CompiledRule(sql: sql)
+            let message = Fixture.message(payload, topic: "x/y")
+            let expected = try rule.evaluateMatched(message).payloadBytes
+            let direct = try rule.evaluatePayload(message)
+            XCTAssertEqual(direct.map { String(decoding: $0, as: UTF8.self) }, expected.map { String(decoding: $0, as: UTF8.self) }, sql)
+        }
+    }
+
+    func testAResultOverTheLimitIsAnErrorOnBothPaths() throws {
+        let rule = try CompiledRule(sql: "SELECT a, b FROM 'x/y'")
+        let message = Fixture.message(#"{"a":"\#(String(repeating: "a", count: 100))","b":1}"#, topic: "x/y")
+        XCTAssertThrowsError(try rule.evaluatePayload(message, limit: 50)) { error in
+            XCTAssertTrue("\(error)".contains("over the 50-byte limit"), "\(error)")
+        }
+        XCTAssertNotNil(try rule.evaluatePayload(message, limit: 200))
     }
 }

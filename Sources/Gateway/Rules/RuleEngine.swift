@@ -132,8 +132,7 @@ public final class RuleEngine: Sendable {
         let start = Clock.monotonicNanos()
         let output: [UInt8]
         do {
-            let outcome = try rule.compiled.evaluateMatched(message, environment: environment)
-            guard let bytes = try outcome.payload() else {
+            guard let bytes = try rule.compiled.evaluatePayload(message, environment: environment) else {
                 rule.metrics.evaluation.recordNanoseconds(Int64(Clock.monotonicNanos() &- start))
                 return
             }

@@ -39,6 +39,27 @@ public struct CompiledRule: Sendable {
         return try evaluateMatched(message, environment: environment)
     }
 
+    /// The bytes an action publishes for a message the caller already matched to `topicFilter`,
+    /// or nil when WHERE is not true: the same as `evaluateMatched(…).payload(limit:)`, written
+    /// straight from the SELECT list without building the result object when the list allows
+    /// (plain items with distinct keys), which is what the gateway runs for every matched rule.
+    public func evaluatePayload(
+        _ message: RuleMessage, environment: RuleEnvironment = .standalone, limit: Int = RuleOutcome.maxPayloadBytes
+    ) throws(RuleEvaluationError) -> [UInt8]? {
+        guard projection.flatKeys != nil else {
+            return try evaluateMatched(message, environment: environment).payload(limit: limit)
+        }
+        let bytes = try Scope.run(message, environment) { (scope) throws(RuleEvaluationError) -> [UInt8]? in
+            if let condition, try !condition(scope) { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(96)
+            try projection.write(scope, into: &out)
+            return out
+        }
+        if let bytes { try RuleOutcome.checkSize(bytes, limit: limit) }
+        return bytes
+    }
+
     /// Like `evaluate` for a message the caller already matched to `topicFilter` (the topic index did).
     public func evaluateMatched(_ message: RuleMessage, environment: RuleEnvironment = .standalone)
         throws(RuleEvaluationError) -> RuleOutcome

@@ -10,6 +10,9 @@ struct Projection: Sendable {
 
     let isValue: Bool
     let items: [Item]
+    /// For a list of plain `expression [AS key]` items with distinct keys (the common case): each
+    /// item's `"key":` as JSON bytes, so `write` can emit the result without building an object.
+    let flatKeys: [[UInt8]]?
 
     init(_ statement: SelectStatement) throws(RuleSQLError) {
         isValue = statement.isValue
@@ -27,6 +30,31 @@ struct Projection: Sendable {
             }
         }
         self.items = items
+        var keys: [String] = []
+        for item in items {
+            guard case .value(_, let key) = item else { break }
+            keys.append(key)
+        }
+        if !isValue, keys.count == items.count, Set(keys).count == keys.count {
+            flatKeys = keys.map { JSONValue.string($0).serializedBytes() + [UInt8(ascii: ":")] }
+        } else {
+            flatKeys = nil
+        }
+    }
+
+    /// Appends the JSON text `evaluate(s)` would serialize to; only when `flatKeys` is set.
+    func write(_ s: Scope, into out: inout [UInt8]) throws(RuleEvaluationError) {
+        guard let flatKeys else { preconditionFailure("Projection.write needs a flat SELECT list") }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (index, item) in items.enumerated() {
+            guard case .value(let f, _) = item, let v = try f(s) else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: flatKeys[index])
+            v.write(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     var selectsOnlyAll: Bool {

@@ -24,11 +24,15 @@ public enum RuleOutcome: Sendable, Equatable {
     /// `payloadBytes`, failing when the result is over `limit` bytes (for the rule's errorAction).
     public func payload(limit: Int = RuleOutcome.maxPayloadBytes) throws(RuleEvaluationError) -> [UInt8]? {
         guard let bytes = payloadBytes else { return nil }
+        try Self.checkSize(bytes, limit: limit)
+        return bytes
+    }
+
+    static func checkSize(_ bytes: [UInt8], limit: Int) throws(RuleEvaluationError) {
         if bytes.count > limit {
             throw RuleEvaluationError(
                 "The rule's result is \(bytes.count) bytes, over the \(limit)-byte limit.", at: SourcePosition(line: 1, column: 1))
         }
-        return bytes
     }
 }
 
