@@ -18,6 +18,9 @@ final class LinkReadBuffer {
         storage.deallocate()
     }
 
+    /// No free space is left for the next read.
+    var isFull: Bool { count == storage.count }
+
     /// The bytes read and not yet consumed.
     var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: storage[0..<count])

@@ -72,9 +72,6 @@ final class LinkTLSSession {
         SSL_free(ssl)
     }
 
-    /// Decrypted bytes, or records not yet decrypted, are buffered: `poll` cannot see them.
-    var hasPending: Bool { SSL_has_pending(ssl) == 1 }
-
     func handshake() -> Outcome {
         ERR_clear_error()
         return outcome(of: SSL_do_handshake(ssl)) { _ in .done(0) }

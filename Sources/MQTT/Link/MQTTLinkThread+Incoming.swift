@@ -29,7 +29,9 @@ extension MQTTLinkThread {
         let count: Int
         if let tls {
             core.counters.reads.add(1)
-            switch reader.read(from: tls) {
+            let outcome = reader.read(from: tls)
+            tlsBacklog = reader.isFull
+            switch outcome {
             case .done(let bytes): count = bytes
             case .wouldBlock: return
             case .closed: drop(.closedByBroker); return

@@ -34,6 +34,10 @@ final class MQTTLinkThread {
     var fd: Int32 = -1
     /// The TLS session over `fd` when the link uses TLS (from the handshake on).
     var tls: LinkTLSSession?
+    /// The last TLS read stopped because the read buffer was full, not because OpenSSL ran out of
+    /// records: records it already took from the socket may wait, which `poll` cannot see. (After
+    /// a read that ran out, at most a partial record is buffered, and `poll` is right to wait.)
+    var tlsBacklog = false
     let reader = LinkReadBuffer(capacity: readBufferSize)
     /// The batch being written (taken from `core.state.outgoing` by swapping) and how much is sent.
     private var writing: [UInt8] = []
@@ -80,8 +84,7 @@ final class MQTTLinkThread {
                 break
             }
             lastRead = 0
-            // Records OpenSSL has already read from the socket are invisible to `poll`.
-            let buffered = tls?.hasPending == true ? Int16(POLLIN) : 0
+            let buffered = tlsBacklog ? Int16(POLLIN) : 0
             if fd >= 0 && (pollFDs[1].revents | buffered) != 0 { handleSocket(pollFDs[1].revents | buffered) }
             handleTimers(now: MQTTEventLoop.now())
             flush()
@@ -118,7 +121,7 @@ final class MQTTLinkThread {
             pollFDs[1] = pollfd(fd: fd, events: events, revents: 0)
             count = 2
         }
-        let timeout = tls?.hasPending == true ? 0 : pollTimeout(now: MQTTEventLoop.now())
+        let timeout = tlsBacklog ? 0 : pollTimeout(now: MQTTEventLoop.now())
         let rc = pollFDs.withUnsafeMutableBufferPointer { poll($0.baseAddress, count, timeout) }
         if rc < 0 {
             pollFDs[0].revents = 0
@@ -309,6 +312,7 @@ final class MQTTLinkThread {
 
     private func closeSocket() {
         tls = nil
+        tlsBacklog = false
         if fd >= 0 {
             close(fd)
             fd = -1
