@@ -68,6 +68,54 @@ struct MQTTFrame {
         return (id, body[offset])
     }
 
+    /// The Receive Maximum property of an MQTT 5 CONNACK: how many QoS 1 and 2 publishes the broker
+    /// takes unacknowledged (65,535 when absent); nil when the properties are malformed.
+    var connackReceiveMaximum: Int? {
+        guard body.count >= 3, let end = Self.skipProperties(body, at: 2) else { return nil }
+        // The property block's own length prefix.
+        var index = 2
+        while body[index] & 0x80 != 0 { index += 1 }
+        index += 1
+        var receiveMaximum = 65_535
+        while index < end {
+            let id = body[index]
+            index += 1
+            let size: Int
+            switch id {
+            case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A: size = 1
+            case 0x13, 0x21, 0x22, 0x23: size = 2
+            case 0x02, 0x11, 0x18, 0x27: size = 4
+            case 0x0B:
+                guard let after = Self.skipVariableByteInteger(body, at: index) else { return nil }
+                size = after - index
+            case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C, 0x1F, 0x09, 0x16:
+                guard end - index >= 2 else { return nil }
+                size = 2 + (Int(body[index]) << 8 | Int(body[index + 1]))
+            case 0x26:
+                guard end - index >= 2 else { return nil }
+                let key = 2 + (Int(body[index]) << 8 | Int(body[index + 1]))
+                guard end - index >= key + 2 else { return nil }
+                size = key + 2 + (Int(body[index + key]) << 8 | Int(body[index + key + 1]))
+            default:
+                return nil
+            }
+            guard end - index >= size else { return nil }
+            if id == 0x21 { receiveMaximum = Int(body[index]) << 8 | Int(body[index + 1]) }
+            index += size
+        }
+        return receiveMaximum
+    }
+
+    static func skipVariableByteInteger(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        var index = offset
+        while index < bytes.count, index - offset < 4 {
+            let byte = bytes[index]
+            index += 1
+            if byte & 0x80 == 0 { return index }
+        }
+        return nil
+    }
+
     /// The reason code of an MQTT 5 PUBACK (0 when omitted; 0x80 and above: the broker refused the message).
     var pubackReason: UInt8 { body.count >= 3 ? body[2] : 0 }
 

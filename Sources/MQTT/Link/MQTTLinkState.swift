@@ -52,6 +52,13 @@ struct PublishQueue {
         return item
     }
 
+    /// Puts `items` (in order) ahead of everything queued.
+    mutating func prepend(_ items: [OutgoingPublish]) {
+        guard !items.isEmpty else { return }
+        self.items = items.map(Optional.some) + self.items[head...]
+        head = 0
+    }
+
     mutating func removeAll() {
         items = []
         head = 0
@@ -89,6 +96,8 @@ struct MQTTLinkState {
     var requests: [LinkRequest] = []
 
     var reconnectCount = 0
+    /// MQTT 5 Receive Maximum of the current connection (`Int.max` over MQTT 3.1.1).
+    var serverReceiveMaximum = Int.max
     var failedAttempts = 0
     var connectContinuation: CheckedContinuation<Void, any Error>?
     var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -119,6 +128,7 @@ struct MQTTLinkState {
 
     /// Queues a validated publish; true when bytes were added to `outgoing`.
     mutating func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, inflightLimit: Int) -> Bool {
+        let inflightLimit = min(inflightLimit, serverReceiveMaximum)
         if qos == .atMostOnce {
             guard phase == .connected else {
                 counters.droppedQoS0.add(1)
@@ -152,6 +162,7 @@ struct MQTTLinkState {
 
     /// Moves queued publishes into flight (and into `outgoing` when connected) while there is room.
     mutating func promoteQueued(inflightLimit: Int) {
+        let inflightLimit = min(inflightLimit, serverReceiveMaximum)
         while !queued.isEmpty, inflight.count < inflightLimit, let id = nextPacketID() {
             var message = queued.popFirst()!
             if phase == .connected { encode(&message, packetID: id) }
@@ -235,7 +246,9 @@ struct MQTTLinkState {
     /// CONNACK accepted: re-subscribes, resends publishes in flight, then queued ones, in that order.
     /// Returns nil when the link is closing; otherwise the `connect()` waiter and the requests that
     /// found no free packet id.
-    mutating func connectionAccepted(inflightLimit: Int) -> (continuation: CheckedContinuation<Void, any Error>?, unsent: [LinkRequest])? {
+    mutating func connectionAccepted(inflightLimit: Int, receiveMaximum: Int = .max)
+        -> (continuation: CheckedContinuation<Void, any Error>?, unsent: [LinkRequest])?
+    {
         guard case .connecting(let initial) = phase else { return nil }
         phase = .connected
         failedAttempts = 0
@@ -256,7 +269,16 @@ struct MQTTLinkState {
                 unsent.append(requests.remove(at: index))
             }
         }
-        for (id, message) in inflight.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+        serverReceiveMaximum = receiveMaximum
+        var resend = inflight.sorted(by: { $0.value.sequence < $1.value.sequence })
+        let limit = min(inflightLimit, receiveMaximum)
+        if resend.count > limit {
+            // The broker takes fewer in flight now: the newest wait again, ahead of the queue.
+            for (id, _) in resend[limit...] { inflight[id] = nil }
+            queued.prepend(resend[limit...].map(\.value))
+            resend.removeLast(resend.count - limit)
+        }
+        for (id, message) in resend {
             var resent = message
             encode(&resent, packetID: id)
             inflight[id] = resent

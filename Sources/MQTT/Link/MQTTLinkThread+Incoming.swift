@@ -113,7 +113,14 @@ extension MQTTLinkThread {
             guard code == 0 else {
                 return .refused(.connectionRefused(broker: configuration.brokerAddress, reason: MQTTError.connackReason(Int32(code), v5: configuration.v5)))
             }
-            connectionAccepted(sessionPresent: sessionPresent)
+            var receiveMaximum = Int.max
+            if configuration.v5 {
+                guard let limit = frame.connackReceiveMaximum, limit > 0 else {
+                    return .failed(.protocolViolation("a CONNACK with malformed properties"))
+                }
+                receiveMaximum = limit
+            }
+            connectionAccepted(sessionPresent: sessionPresent, receiveMaximum: receiveMaximum)
         case .publish:
             guard let publish = frame.publish(v5: configuration.v5) else { return .failed(.protocolViolation("a malformed PUBLISH")) }
             if deliver(publish, to: onMessage) { delivered += 1 }

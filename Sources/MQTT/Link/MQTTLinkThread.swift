@@ -250,13 +250,14 @@ final class MQTTLinkThread {
         stage = .awaitingConnack(deadline: deadline)
     }
 
-    func connectionAccepted(sessionPresent: Bool) {
+    /// `receiveMaximum`: MQTT 5's limit on QoS 1 publishes in flight from the CONNACK (`Int.max` for 3.1.1).
+    func connectionAccepted(sessionPresent: Bool, receiveMaximum: Int) {
         let now = MQTTEventLoop.now()
         stage = .connected
         lastReceived = now
         lastSent = now
         if !sessionPresent { awaitingRelease.removeAll() }
-        guard let (continuation, unsent) = core.state.withLock({ $0.connectionAccepted(inflightLimit: core.inflightLimit) }) else { return }
+        guard let (continuation, unsent) = core.state.withLock({ $0.connectionAccepted(inflightLimit: core.inflightLimit, receiveMaximum: receiveMaximum) }) else { return }
         core.emit([.connected(sessionPresent: sessionPresent)])
         continuation?.resume()
         for request in unsent {
