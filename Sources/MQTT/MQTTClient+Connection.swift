@@ -245,7 +245,11 @@ extension MQTTClient {
                 if mosquitto_socket(m) != fd { return }
             }
         }
-        if flags & EPOLLOUT.rawValue != 0 {
+        // What callbacks queued during the read (the next publish, an acknowledgement) is written
+        // at once: arming EPOLLOUT for it would cost two epoll_ctl calls and another wake-up per
+        // packet. Only on an established connection whose socket is still this one.
+        let flushNow = flags & EPOLLOUT.rawValue == 0 && phase == .connected && mosquitto_socket(m) == fd && mosquitto_want_write(m)
+        if flags & EPOLLOUT.rawValue != 0 || flushNow {
             errno = 0
             let rc = mosquitto_loop_write(m, 1)
             if rc != MOSQ_ERR_SUCCESS.rawValue {
