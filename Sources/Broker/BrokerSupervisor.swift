@@ -48,8 +48,10 @@ public final class BrokerSupervisor: Sendable {
     /// The port mosquitto listens on (the chosen one when configured with 0).
     public var port: Int { state.withLock { $0.config.port } }
     public var host: String { configuration.mosquitto.host }
-    /// The port of the loopback TLS-PSK listener, if configured.
-    public var pskPort: Int? { state.withLock { $0.config.pskListener?.port } }
+    /// The port of the loopback TLS-PSK listener, if configured on a port.
+    public var pskPort: Int? { state.withLock { $0.config.pskListener.flatMap { $0.socketPath == nil ? $0.port : nil } } }
+    /// The Unix socket of the TLS-PSK listener, if configured on one.
+    public var pskSocketPath: String? { state.withLock { $0.config.pskListener?.socketPath } }
     /// How many times the broker was restarted after dying unexpectedly.
     public var restartCount: Int { state.withLock { $0.restartCount } }
     /// The running broker's pid, if it is running.
@@ -62,13 +64,15 @@ public final class BrokerSupervisor: Sendable {
 
     /// Writes the files and starts mosquitto; returns once it accepts connections.
     public func start() async throws {
-        let wantsFreePort = configuration.mosquitto.port == 0 || configuration.mosquitto.pskListener?.port == 0
+        let psk = configuration.mosquitto.pskListener
+        let pskWantsFreePort = psk?.port == 0 && psk?.socketPath == nil
+        let wantsFreePort = configuration.mosquitto.port == 0 || pskWantsFreePort
         var attempts = 0
         while true {
             attempts += 1
             var config = state.withLock { $0.config }
             if configuration.mosquitto.port == 0 { config.port = try FreePort.pick(host: config.host) }
-            if configuration.mosquitto.pskListener?.port == 0 {
+            if pskWantsFreePort {
                 var port = try FreePort.pick(host: "127.0.0.1")
                 while port == config.port { port = try FreePort.pick(host: "127.0.0.1") }
                 config.pskListener?.port = port

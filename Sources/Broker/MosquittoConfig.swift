@@ -26,14 +26,23 @@ public struct MosquittoConfig: Sendable, Hashable {
     /// connection. Over TLS mosquitto handles every packet of a record per wake-up instead of one
     /// packet per wake-up and three `read()` calls, which matters for a client that batches.
     public struct PSKListener: Sendable, Hashable {
-        /// 0 means "pick a free port" (done by `BrokerSupervisor` before rendering).
+        /// 0 means "pick a free port" (done by `BrokerSupervisor` before rendering). Unused when
+        /// `socketPath` is set.
         public var port: Int
+        /// A Unix domain socket instead of a loopback TCP port. A loopback TCP write runs the
+        /// receiver's whole TCP/IP input path in the writer; a Unix socket write is a copy.
+        /// At most `maxSocketPathLength` bytes.
+        public var socketPath: String?
         public var identity: String
         /// Written to `pskFilePath` as hex.
         public var key: [UInt8]
 
-        public init(port: Int = 0, identity: String, key: [UInt8]) {
+        /// `sun_path` holds 108 bytes, the terminating zero included.
+        public static let maxSocketPathLength = 107
+
+        public init(port: Int = 0, socketPath: String? = nil, identity: String, key: [UInt8]) {
             self.port = port
+            self.socketPath = socketPath
             self.identity = identity
             self.key = key
         }
@@ -64,7 +73,7 @@ public struct MosquittoConfig: Sendable, Hashable {
     /// mosquitto log types to write (`error`, `warning`, `notice`, `information`, `debug`, `all`).
     public var logTypes: [String] = ["error", "warning", "notice", "information"]
     public var tls: TLSListener?
-    /// Always bound to 127.0.0.1.
+    /// Bound to 127.0.0.1, or a Unix socket.
     public var pskListener: PSKListener?
     /// Lines appended verbatim (for options this struct does not model).
     public var extraLines: [String] = []
@@ -127,7 +136,7 @@ public struct MosquittoConfig: Sendable, Hashable {
         if let pskListener {
             lines += [
                 "",
-                "listener \(pskListener.port) 127.0.0.1",
+                pskListener.socketPath.map { "listener 0 \($0)" } ?? "listener \(pskListener.port) 127.0.0.1",
                 "psk_hint iotgw",
                 "psk_file \(pskFilePath)",
             ]

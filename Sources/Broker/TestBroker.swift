@@ -34,7 +34,7 @@ public final class TestBroker: Sendable {
             var config = MosquittoConfig(directory: directory, port: try FreePort.pick())
             config.autosaveInterval = 1
             configure(&config)
-            if config.pskListener?.port == 0 {
+            if config.pskListener?.port == 0 && config.pskListener?.socketPath == nil {
                 var port = try FreePort.pick()
                 while port == config.port { port = try FreePort.pick() }
                 config.pskListener?.port = port

@@ -12,8 +12,9 @@ struct BrokerEndpoint: Sendable {
     var username: String?
     var password: String?
     var broker: BrokerSupervisor?
-    /// Where the gateway's own connection goes: for the embedded broker its loopback TLS-PSK
-    /// listener, else `host:port` in plain TCP.
+    /// Where the gateway's own connection goes: for the embedded broker its TLS-PSK listener (a
+    /// Unix socket in the broker folder, or a loopback port when that path is too long), else
+    /// `host:port` in plain TCP.
     var linkHost: String
     var linkPort: Int
     var linkTLS: MQTTLink.TLS?
@@ -49,7 +50,11 @@ struct BrokerEndpoint: Sendable {
             // A fresh key per start; only this process and mosquitto (file mode 0600) know it.
             var generator = SystemRandomNumberGenerator()
             let linkTLS = MQTTLink.TLS.preSharedKey(identity: "iotgw", key: (0..<32).map { _ in generator.next() })
-            mosquitto.pskListener = .init(identity: linkTLS.identity, key: linkTLS.key)
+            // A Unix socket where the path fits, else a loopback port.
+            let socketPath = (directory.hasPrefix("/") ? directory : absolute(directory)) + "/link.sock"
+            mosquitto.pskListener = .init(
+                socketPath: socketPath.utf8.count <= MosquittoConfig.PSKListener.maxSocketPathLength ? socketPath : nil,
+                identity: linkTLS.identity, key: linkTLS.key)
             if let tls = configuration.tls {
                 for (flag, path) in [("--tls-ca", tls.caFile), ("--tls-cert", tls.certFile), ("--tls-key", tls.keyFile)]
                 where !FileManager.default.isReadableFile(atPath: path) {
@@ -77,8 +82,8 @@ struct BrokerEndpoint: Sendable {
             }
             return BrokerEndpoint(
                 host: configuration.mqttHost, port: supervisor.port, clientID: "iotgw-ingest", username: gatewayUser,
-                password: secret, broker: supervisor, linkHost: "127.0.0.1", linkPort: supervisor.pskPort ?? supervisor.port,
-                linkTLS: supervisor.pskPort == nil ? nil : linkTLS, linkMQTT5: true)
+                password: secret, broker: supervisor, linkHost: supervisor.pskSocketPath ?? "127.0.0.1",
+                linkPort: supervisor.pskPort ?? 0, linkTLS: linkTLS, linkMQTT5: true)
         }
     }
 

@@ -144,7 +144,7 @@ public final class Gateway: Sendable {
             }
         } catch {
             await gateway.shutdown()
-            throw GatewayStartError("cannot use the MQTT broker at \(endpoint.linkHost):\(endpoint.linkPort): \(error)")
+            throw GatewayStartError("cannot use the MQTT broker at \(clientConfig.brokerAddress): \(error)")
         }
         logger.info("Ingest subscribed", metadata: ["filters": "\(gateway.subscriptions)"])
         // Until mosquitto autosaves, a crash of it would forget the gateway's session, and what

@@ -61,6 +61,15 @@ final class MosquittoFilesTests: XCTestCase {
         XCTAssertEqual(mode & 0o777, 0o600)
     }
 
+    func testPSKListenerOnAUnixSocketHasNoPort() throws {
+        var config = MosquittoConfig(directory: "/data/broker", port: 1884)
+        config.pskListener = .init(port: 18_840, socketPath: "/data/broker/link.sock", identity: "iotgw", key: [1])
+        let lines = config.render().split(separator: "\n").map(String.init)
+        let listener = try XCTUnwrap(lines.firstIndex(of: "listener 0 /data/broker/link.sock"), "\(lines)")
+        XCTAssertEqual(lines[listener + 1], "psk_hint iotgw")
+        XCTAssertFalse(lines.contains { $0.hasPrefix("listener 18840") }, "the port is unused with a socket path")
+    }
+
     func testACLGivesGatewayDollarTopicsAndDevicesPatterns() throws {
         let text = try MosquittoACL(fullAccessUsers: ["gateway"]).render()
         XCTAssertEqual(text, """

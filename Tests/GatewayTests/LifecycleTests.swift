@@ -74,6 +74,35 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(health.json["broker"]?["connected"], true)
     }
 
+    /// The gateway reaches its broker through a Unix socket in `DATA/broker`; where that path
+    /// would not fit a socket address it uses the loopback TLS-PSK port instead.
+    func testADataDirectoryTooLongForASocketPathUsesTheLoopbackPort() async throws {
+        let data = try makeTemporaryDirectory(prefix: "iotgw-long") + "/" + String(repeating: "d", count: 100)
+        let gw = try await TestGateway.start(dataDirectory: data)
+        defer { Task { try? await gw.stop() } }
+        let config = try String(contentsOfFile: data + "/broker/mosquitto.conf", encoding: .utf8).split(separator: "\n").map(String.init)
+        let pskLine = try XCTUnwrap(config.firstIndex(of: "psk_hint iotgw"))
+        XCTAssertTrue(config[pskLine - 1].hasPrefix("listener ") && config[pskLine - 1].hasSuffix(" 127.0.0.1"), config[pskLine - 1])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data + "/broker/link.sock"))
+
+        let loop = MQTTEventLoop()
+        defer { loop.shutdown() }
+        let device = try await gw.connectDevice("pump-0001", eventLoop: loop)
+        try await device.publish(
+            topic: "devices/pump-0001/telemetry", payload: Array(#"{"n": 7, "ts": 1700000000000}"#.utf8), qos: .atLeastOnce)
+        await device.disconnect()
+        var stored = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while stored == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            stored = try await gw.requestJSON("GET", "/things/pump-0001/telemetry?field=n").json["points"]?.arrayValue?.count ?? 0
+        }
+        XCTAssertEqual(stored, 1, gw.logs())
+        let log = try String(contentsOfFile: data + "/broker/mosquitto.log", encoding: .utf8)
+        let connected = try XCTUnwrap(log.split(separator: "\n").first { $0.contains(" as iotgw-ingest (") }, gw.logs())
+        XCTAssertTrue(connected.contains("connected from 127.0.0.1:"), String(connected))
+    }
+
     func testSIGINTAlsoStopsTheBroker() async throws {
         let gw = try await TestGateway.start()
         let status = try await gw.stop(signal: SIGINT)

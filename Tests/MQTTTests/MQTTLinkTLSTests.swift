@@ -77,6 +77,56 @@ final class MQTTLinkTLSTests: XCTestCase {
         await publisher.disconnect()
     }
 
+    func testTheLinkReachesAUnixSocketListenerWithAndWithoutTLS() async throws {
+        // The embedded broker's PSK listener is a Unix socket (see `BrokerEndpoint`).
+        let socketPath = broker.config.directory + "/link.sock"
+        let plainPath = broker.config.directory + "/plain.sock"
+        let unixBroker = try await TestBroker.start { config in
+            config.pskListener = .init(socketPath: socketPath, identity: MQTTLinkTLSTests.identity, key: MQTTLinkTLSTests.key)
+            config.extraLines = ["listener 0 \(plainPath)"]
+        }
+        defer { Task { await unixBroker.stop() } }
+        let publisher = try MQTTClient(configuration: unixBroker.clientConfiguration(id: "unix-plain-pub"), eventLoop: loop)
+        try await publisher.connect()
+        defer { Task { await publisher.disconnect() } }
+        for (path, tls) in [(socketPath, true), (plainPath, false)] {
+            var configuration = unixBroker.linkConfiguration(id: "unix-link-\(tls)")
+            configuration.host = path
+            configuration.port = 0
+            configuration.tls = tls ? .preSharedKey(identity: Self.identity, key: Self.key) : nil
+            let link = MQTTLink(configuration: configuration)
+            links.append(link)
+            let received = Recorder<MQTTMessage>()
+            link.onMessage { received.append($0) }
+            try await link.connect()
+            try await link.subscribe("unix/#", qos: .atLeastOnce)
+            let sizes = [0, 100, 16_385, 300_000]
+            for (index, size) in sizes.enumerated() {
+                try await publisher.publish(topic: "unix/\(index)", payload: [UInt8](repeating: UInt8(index), count: size), qos: .atLeastOnce)
+            }
+            try await waitUntil("messages arrive over \(path)") { received.count >= sizes.count }
+            XCTAssertEqual(received.all.map(\.payload.count), sizes, "over \(path)")
+            try link.publishNoWait(topic: "unix/back", payload: Array("from \(path)".utf8), qos: .atLeastOnce)
+            try await waitUntil("the broker acknowledges the link's publish over \(path)") { link.stats.acknowledged == 1 }
+            await link.disconnect()
+        }
+        let log = try String(contentsOfFile: unixBroker.config.logPath, encoding: .utf8)
+        XCTAssertTrue(log.contains("connected from \(socketPath):0 as unix-link-true"), "TLS link came through the socket: \(log.suffix(2000))")
+        XCTAssertTrue(log.contains("connected from \(plainPath):0 as unix-link-false"), "plain link came through the socket")
+    }
+
+    func testASocketPathLongerThanSunPathIsRefusedBeforeConnecting() async throws {
+        var configuration = broker.linkConfiguration(id: "long-path")
+        configuration.host = "/" + String(repeating: "d", count: 120) + "/link.sock"
+        let link = MQTTLink(configuration: configuration)
+        do {
+            try await link.connect()
+            XCTFail("connected to an impossible socket path")
+        } catch let error as MQTTError {
+            XCTAssertTrue("\(error)".contains("host") && "\(error)".contains("longer than 107 bytes"), "\(error)")
+        }
+    }
+
     func testAWrongKeyFailsConnectNamingTLS() async throws {
         let link = try makeLink("tls-wrong-key", key: Array(repeating: 1, count: 32))
         do {

@@ -20,8 +20,10 @@ enum LinkSocket {
         case failed(errno: Int32)
     }
 
-    /// Resolves `host` (a name or a numeric address) to TCP addresses, or returns a reason.
+    /// Resolves `host` (a name or a numeric address) to TCP addresses, or returns a reason. A
+    /// `host` that starts with `/` is the path of a Unix domain socket (`port` is then unused).
     static func resolve(host: String, port: Int) -> Result<[Address], ResolveError> {
+        if host.hasPrefix("/") { return unixAddress(path: host).map { [$0] } }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -46,11 +48,28 @@ enum LinkSocket {
         return .success(addresses)
     }
 
+    static func unixAddress(path: String) -> Result<Address, ResolveError> {
+        var address = sockaddr_un()
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        let bytes = Array(path.utf8)
+        guard bytes.count < capacity else {
+            return .failure(ResolveError(reason: "the socket path \(path) is longer than \(capacity - 1) bytes"))
+        }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { target in
+            withUnsafeBytes(of: address) { target.copyMemory(from: $0) }
+        }
+        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + bytes.count + 1)
+        return .success(Address(family: AF_UNIX, storage: storage, length: length))
+    }
+
     struct ResolveError: Error {
         var reason: String
     }
 
-    /// Opens a non-blocking, close-on-exec TCP socket and starts connecting it to `address`.
+    /// Opens a non-blocking, close-on-exec stream socket and starts connecting it to `address`.
     static func startConnect(to address: Address) -> ConnectStart {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(address.family, type, 0)
@@ -74,7 +93,8 @@ enum LinkSocket {
         return error
     }
 
-    /// Turns off Nagle's algorithm: a batch is one `send`, and it must leave at once.
+    /// Turns off Nagle's algorithm: a batch is one `send`, and it must leave at once. (Fails
+    /// harmlessly on a Unix socket, which has no such delay.)
     static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

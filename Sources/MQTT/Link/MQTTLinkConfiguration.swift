@@ -1,6 +1,8 @@
 extension MQTTLink {
     /// Everything a link needs to connect; every field has a default.
     public struct Configuration: Sendable {
+        /// A name or address, or the path of a Unix domain socket (starting with `/`; `port` is
+        /// then unused).
         public var host = "127.0.0.1"
         public var port = 1883
         /// Empty lets the broker choose (only with `cleanSession`).
@@ -44,12 +46,18 @@ extension MQTTLink {
 
         var v5: Bool { protocolVersion == .v5 }
 
-        /// `host:port`, as error messages and events name the broker.
-        public var brokerAddress: String { "\(host):\(port)" }
+        var isUnixSocket: Bool { host.hasPrefix("/") }
+
+        /// `host:port` (or `unix:path`), as error messages and events name the broker.
+        public var brokerAddress: String { isUnixSocket ? "unix:\(host)" : "\(host):\(port)" }
 
         /// Checks what CONNECT cannot carry, before any I/O.
         func validate() throws(MQTTError) {
-            if !(1...65535).contains(port) {
+            if isUnixSocket {
+                if case .failure(let error) = LinkSocket.unixAddress(path: host) {
+                    throw .invalidConfiguration(field: "host", reason: error.reason)
+                }
+            } else if !(1...65535).contains(port) {
                 throw .invalidConfiguration(field: "port", reason: "\(port) is not a TCP port (1...65535)")
             }
             if !(0...65535).contains(keepAlive) {
