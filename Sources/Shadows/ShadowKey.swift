@@ -31,6 +31,17 @@ public struct ShadowKey: Sendable, Hashable, CustomStringConvertible {
     /// `$aws/things/{thing}/shadow` or `$aws/things/{thing}/shadow/name/{shadow}`.
     public let topicPrefix: String
 
+    // The names identify the shadow; `topicPrefix` follows from them and would only double the
+    // hashing (the shadow service hashes keys several times per update).
+    public static func == (a: ShadowKey, b: ShadowKey) -> Bool {
+        a.thingName == b.thingName && a.shadowName == b.shadowName
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(thingName)
+        hasher.combine(shadowName)
+    }
+
     public static func validateThingName(_ name: String) throws(ShadowError) {
         let n = name.utf8.count
         guard n >= 1 else { throw .invalidName("The thing name is empty; it must match [a-zA-Z0-9:_-]{1,128}.") }
