@@ -51,7 +51,7 @@ struct BrokerEndpoint: Sendable {
             var generator = SystemRandomNumberGenerator()
             let linkTLS = MQTTLink.TLS.preSharedKey(identity: "iotgw", key: (0..<32).map { _ in generator.next() })
             // A Unix socket where the path fits, else a loopback port.
-            let socketPath = (directory.hasPrefix("/") ? directory : absolute(directory)) + "/link.sock"
+            let socketPath = absolute(directory) + "/link.sock"
             mosquitto.pskListener = .init(
                 socketPath: socketPath.utf8.count <= MosquittoConfig.PSKListener.maxSocketPathLength ? socketPath : nil,
                 identity: linkTLS.identity, key: linkTLS.key)
