@@ -79,6 +79,45 @@ final class MQTTPublisherFleetTests: XCTestCase {
         await fleet.stop()
     }
 
+    func testMessagesLargerThanTheSocketBuffersLeaveWhole() async throws {
+        // A 6 MB publish does not fit the socket buffers: `send` takes part of it and the rest
+        // waits for EPOLLOUT.
+        await broker.stop()
+        broker = try await TestBroker.start { config in config.maxPacketSize = 16_000_000 }
+        var c = MQTTLink.Configuration()
+        c.host = broker.host
+        c.port = broker.port
+        c.username = broker.users[0].username
+        c.password = broker.users[0].password
+        let subscriber = MQTTLink(configuration: c)
+        let received = Recorder<MQTTMessage>()
+        subscriber.onMessage { received.append($0) }
+        try await subscriber.connect()
+        try await subscriber.subscribe("fleet/#", qos: .atLeastOnce)
+        let base = [UInt8]((0..<6_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let body: @Sendable (Int, Int) -> [UInt8] = { member, sequence in
+            var payload = base
+            payload[0] = UInt8(member)
+            payload[payload.count - 1] = UInt8(sequence)
+            return payload
+        }
+        let fleet = MQTTPublisherFleet(host: broker.host, port: broker.port, members: [member(0), member(1)])
+        try await fleet.connect()
+        fleet.start(messages: 2, payload: body)
+        try await waitUntil("four 6 MB messages arrive", timeout: .seconds(60)) { received.count >= 4 }
+        XCTAssertNil(fleet.failure)
+        XCTAssertEqual(fleet.acknowledged, 4)
+        for n in 0..<2 {
+            let payloads = received.all.filter { $0.topic == "fleet/\(n)" }.map(\.payload)
+            XCTAssertEqual(payloads.count, 2)
+            for (sequence, payload) in payloads.enumerated() {
+                XCTAssertTrue(payload == body(n, sequence), "member \(n) message \(sequence) arrived whole and in order")
+            }
+        }
+        await fleet.stop()
+        await subscriber.disconnect()
+    }
+
     func testAWrongPasswordNamesTheMember() async throws {
         let fleet = MQTTPublisherFleet(
             host: broker.host, port: broker.port, members: [member(0), member(1, password: "wrong"), member(2)], threads: 1)
