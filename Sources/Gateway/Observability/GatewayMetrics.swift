@@ -21,6 +21,8 @@ public final class GatewayMetrics: Sendable {
     let mqttReconnects: CoreMetrics.Counter
     let brokerRestarts: CoreMetrics.Counter
     let storeErrors: CoreMetrics.Counter
+    /// HTTP requests answered before Hummingbird's router (`HotReadHandler` in HTTPAPI).
+    let httpFastPathResponses: CoreMetrics.Counter
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -48,9 +50,13 @@ public final class GatewayMetrics: Sendable {
         mqttReconnects = Counter(label: "iotgw_mqtt_reconnects_total", factory: f)
         brokerRestarts = Counter(label: "iotgw_broker_restarts_total", factory: f)
         storeErrors = Counter(label: "iotgw_ingest_store_errors_total", factory: f)
+        httpFastPathResponses = Counter(label: "iotgw_http_fast_path_responses_total", factory: f)
         // Register every reason up front so dashboards see zeros rather than gaps.
         for reason in IngestRejection.allCases { _ = rejected(reason) }
     }
+
+    /// Counts one HTTP response written by the HTTP API's fast path.
+    public func countFastPathResponse() { httpFastPathResponses.increment() }
 
     /// The counter for one rejection reason.
     func rejected(_ reason: IngestRejection) -> CoreMetrics.Counter {

@@ -97,13 +97,17 @@ public final class ShadowService: Sendable {
     /// Applies a REST request and returns its outcome once committed.
     /// Reads do not queue: they see the latest committed version.
     public func perform(_ operation: ShadowOperation, key: ShadowKey, payload: [UInt8]) async -> ShadowOutcome {
-        if operation == .get { return get(key, payload: payload) }
+        if operation == .get { return read(key) }
         return await withCheckedContinuation { (c: CheckedContinuation<ShadowOutcome, Never>) in
             let accepted = shard(for: key).submit(
                 Request(key: key, operation: operation, payload: payload, reply: { c.resume(returning: $0) }))
             if !accepted { c.resume(returning: .rejected(ShadowError(code: 503, message: "The gateway is shutting down"))) }
         }
     }
+
+    /// A GET without a request body (REST `GetThingShadow`): the latest committed version,
+    /// without waiting; safe to call from an event loop (a cache hit, else one SQLite read).
+    public func read(_ key: ShadowKey) -> ShadowOutcome { get(key, payload: []) }
 
     private func get(_ key: ShadowKey, payload: [UInt8]) -> ShadowOutcome {
         let stored = cachedOrLoaded(key)

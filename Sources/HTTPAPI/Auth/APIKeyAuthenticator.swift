@@ -32,7 +32,7 @@ struct APIKeyAuthenticator: RouterMiddleware {
         {
             context.apiKey = try await verifySigV4(&request)
         } else {
-            guard let secret = Self.secret(from: request), let key = try lookup(secret) else {
+            guard let secret = Self.secret(from: request.headers), let key = try lookup(secret) else {
                 throw APIError.unauthorized
             }
             context.apiKey = key
@@ -70,14 +70,16 @@ struct APIKeyAuthenticator: RouterMiddleware {
         try secretsByKeyId.value(for: keyId) { try keys.secret(keyId: keyId).map { SigV4Secret(key: $0.key, secret: $0.secret) } }
     }
 
-    static func secret(from request: Request) -> String? {
-        if let k = request.headers[HTTPField.Name("x-api-key")!], !k.isEmpty { return k }
-        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+    static func secret(from headers: HTTPFields) -> String? {
+        if let k = headers[apiKeyHeader], !k.isEmpty { return k }
+        if let auth = headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             let s = auth.dropFirst(7).trimmingCharacters(in: .whitespaces)
             return s.isEmpty ? nil : s
         }
         return nil
     }
+
+    private static let apiKeyHeader = HTTPField.Name("x-api-key")!
 
     func lookup(_ secret: String) throws -> APIKey? {
         try keysBySecret.value(for: secret) { try keys.authenticate(secret: secret) }
