@@ -17,14 +17,8 @@ final class MQTTPublisherFleetTests: XCTestCase {
         await broker.stop()
     }
 
-    private func member(_ n: Int, subscriptions: [String] = [], password: String? = nil) -> MQTTPublisherFleet.Member {
-        let user = broker.users[0]
-        return .init(
-            clientID: "fleet-\(n)", username: user.username, password: password ?? user.password, topic: "fleet/\(n)",
-            subscriptions: subscriptions)
-    }
-
-    func testEveryMemberPublishesItsMessagesInOrderEachAfterThePreviousPUBACK() async throws {
+    /// An `MQTTLink` subscribed to every member's topic, and what it receives.
+    private func subscribeToFleetTopics() async throws -> (MQTTLink, Recorder<MQTTMessage>) {
         var c = MQTTLink.Configuration()
         c.host = broker.host
         c.port = broker.port
@@ -35,6 +29,18 @@ final class MQTTPublisherFleetTests: XCTestCase {
         subscriber.onMessage { received.append($0) }
         try await subscriber.connect()
         try await subscriber.subscribe("fleet/#", qos: .atLeastOnce)
+        return (subscriber, received)
+    }
+
+    private func member(_ n: Int, subscriptions: [String] = [], password: String? = nil) -> MQTTPublisherFleet.Member {
+        let user = broker.users[0]
+        return .init(
+            clientID: "fleet-\(n)", username: user.username, password: password ?? user.password, topic: "fleet/\(n)",
+            subscriptions: subscriptions)
+    }
+
+    func testEveryMemberPublishesItsMessagesInOrderEachAfterThePreviousPUBACK() async throws {
+        let (subscriber, received) = try await subscribeToFleetTopics()
 
         let members = 40, messages = 25
         let fleet = MQTTPublisherFleet(host: broker.host, port: broker.port, members: (0..<members).map { member($0) }, threads: 3)
@@ -84,16 +90,7 @@ final class MQTTPublisherFleetTests: XCTestCase {
         // waits for EPOLLOUT.
         await broker.stop()
         broker = try await TestBroker.start { config in config.maxPacketSize = 16_000_000 }
-        var c = MQTTLink.Configuration()
-        c.host = broker.host
-        c.port = broker.port
-        c.username = broker.users[0].username
-        c.password = broker.users[0].password
-        let subscriber = MQTTLink(configuration: c)
-        let received = Recorder<MQTTMessage>()
-        subscriber.onMessage { received.append($0) }
-        try await subscriber.connect()
-        try await subscriber.subscribe("fleet/#", qos: .atLeastOnce)
+        let (subscriber, received) = try await subscribeToFleetTopics()
         let base = [UInt8]((0..<6_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         let body: @Sendable (Int, Int) -> [UInt8] = { member, sequence in
             var payload = base
