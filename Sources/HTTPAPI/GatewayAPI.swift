@@ -31,7 +31,7 @@ public struct GatewayAPI: Sendable {
     public func makeApplication(
         host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let reads = HotReads(api: self, authenticator: authenticator, serverName: Self.serverName)
+        let reads = HotReads(api: self)
         return Application(
             router: makeRouter(),
             server: .http1(configuration: .init(additionalChannelHandlers: [HotReadHandler(reads: reads)])),

@@ -12,8 +12,6 @@ import Shadows
 /// `GatewayAPI.shadowRead`), with the `Date` and `Server` headers Hummingbird adds.
 struct HotReads: Sendable {
     let api: GatewayAPI
-    let authenticator: APIKeyAuthenticator
-    let serverName: String
     let dates = HTTPDateCache()
 
     func answer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
@@ -24,7 +22,7 @@ struct HotReads: Sendable {
             plain = api.healthResponse()
         } else if let (thing, name) = Self.shadowTarget(target) {
             guard let secret = APIKeyAuthenticator.secret(from: request.headerFields),
-                (try? authenticator.lookup(secret)) ?? nil != nil,
+                case .some(.some) = try? api.authenticator.lookup(secret),
                 let key = try? ShadowKey(thingName: thing, shadowName: name),
                 let read = GatewayAPI.shadowRead(api.gateway.shadows.read(key), ifNoneMatch: request.headerFields[.ifNoneMatch])
             else { return nil }
@@ -34,7 +32,7 @@ struct HotReads: Sendable {
         }
         var head = plain.response.head
         head.headerFields[.date] = dates.now
-        head.headerFields[.server] = serverName
+        head.headerFields[.server] = GatewayAPI.serverName
         api.gateway.metrics.countFastPathResponse()
         return (head, plain.body)
     }
