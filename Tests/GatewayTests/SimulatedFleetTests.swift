@@ -162,3 +162,35 @@ final class SimulatedFleetTests: XCTestCase {
         throw TestGateway.Failure(description: "timed out waiting until \(what)")
     }
 }
+
+/// `iotsim bench shadow-updates` (issue 4's benchmark) against the real gateway, small: every
+/// update must be applied in order and answered, with the answers counted by the observer or by
+/// each device.
+final class ShadowUpdateBenchmarkTests: XCTestCase {
+    func testEveryUpdateIsAppliedAndAnsweredInBothCountingModes() async throws {
+        let gw = try await TestGateway.start()
+        defer { Task { try? await gw.stop() } }
+        let things = try (0..<10).map { n in
+            let name = String(format: "pump-%04d", n)
+            return (name: name, password: try gw.password(for: name))
+        }
+        let endpoint = ShadowUpdateBenchmark.Endpoint(host: "127.0.0.1", port: gw.mqttPort)
+        for (round, observe) in [false, true].enumerated() {
+            var bench = ShadowUpdateBenchmark(gateway: endpoint, things: things, updatesPerThing: 7, reference: nil)
+            if observe {
+                // The gateway's own broker user, which may read every thing's shadow topics.
+                let secret = try String(contentsOfFile: gw.dataDirectory + "/broker/gateway.secret", encoding: .utf8)
+                bench.observer = ("iotgw", secret.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            bench.timeout = .seconds(30)
+            let result = try await bench.run()
+            XCTAssertEqual(result.gateway.messages, 70)
+            XCTAssertNil(result.reference)
+            for thing in things {
+                let shadow = try await gw.requestJSON("GET", "/things/\(thing.name)/shadow").json
+                XCTAssertEqual(shadow["version"], .int(Int64(7 * (round + 1))), "\(thing.name): every update applied (observe: \(observe))")
+                XCTAssertEqual(shadow["state"]?["reported"]?["seq"], 6, "\(thing.name): the last update last")
+            }
+        }
+    }
+}

@@ -73,7 +73,10 @@ public struct ShadowUpdateBenchmark: Sendable {
         var observerLink: MQTTLink?
         if let observer {
             let link = Self.subscriber(gateway, id: "iotsim-bench-observer", username: observer.username, password: observer.password)
-            link.onMessage { message in message.topic.utf8.withContiguousStorageIfAvailable { count(UnsafeRawBufferPointer($0)) } }
+            link.onMessage { message in
+                var topic = message.topic
+                topic.withUTF8 { count(UnsafeRawBufferPointer($0)) }
+            }
             try await link.connect()
             for answer in ["accepted", "documents"] {
                 try await link.subscribe("$aws/things/+/shadow/update/\(answer)", qos: .atLeastOnce)
