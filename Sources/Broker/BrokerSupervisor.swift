@@ -63,14 +63,16 @@ public final class BrokerSupervisor: Sendable {
     }
 
     /// Writes the files and starts mosquitto; returns once it accepts connections.
+    ///
+    /// When mosquitto cannot create the PSK listener's Unix socket (a file system without
+    /// sockets, a missing folder), the listener moves to a free loopback port, with a warning.
     public func start() async throws {
-        let psk = configuration.mosquitto.pskListener
-        let pskWantsFreePort = psk?.port == 0 && psk?.socketPath == nil
-        let wantsFreePort = configuration.mosquitto.port == 0 || pskWantsFreePort
         var attempts = 0
         while true {
             attempts += 1
             var config = state.withLock { $0.config }
+            let pskWantsFreePort = config.pskListener.map { $0.port == 0 && $0.socketPath == nil } ?? false
+            let wantsFreePort = configuration.mosquitto.port == 0 || pskWantsFreePort
             if configuration.mosquitto.port == 0 { config.port = try FreePort.pick(host: config.host) }
             if pskWantsFreePort {
                 var port = try FreePort.pick(host: "127.0.0.1")
@@ -89,6 +91,17 @@ public final class BrokerSupervisor: Sendable {
                 return
             } catch BrokerError.portInUse(_, _) where wantsFreePort && attempts < 5 {
                 // Another program took the free port between our probe and mosquitto's bind.
+                continue
+            } catch BrokerError.exitedDuringStartup(_, let log)
+                where config.pskListener?.socketPath != nil && log.contains(where: { $0.contains("unix socket") })
+            {
+                logger.warning(
+                    "mosquitto could not open the Unix socket for the gateway's connection; using a loopback port instead",
+                    metadata: ["socket": "\(config.pskListener?.socketPath ?? "")", "log": "\(log.joined(separator: " | "))"])
+                state.withLock {
+                    $0.config.pskListener?.socketPath = nil
+                    $0.config.pskListener?.port = 0
+                }
                 continue
             }
         }

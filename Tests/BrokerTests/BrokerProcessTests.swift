@@ -90,6 +90,29 @@ final class BrokerProcessTests: XCTestCase {
     }
 }
 
+extension BrokerProcessTests {
+    /// A PSK listener whose Unix socket cannot be created moves to a loopback port.
+    func testSupervisorFallsBackToAPortWhenTheUnixSocketCannotBeCreated() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sup-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var mosquitto = MosquittoConfig(directory: directory, port: 0)
+        mosquitto.pskListener = .init(socketPath: directory + "/no-such-folder/link.sock", identity: "iotgw", key: [1, 2, 3, 4])
+        let supervisor = BrokerSupervisor(configuration: .init(
+            mosquitto: mosquitto, users: [("gateway", "pw")], acl: MosquittoACL(fullAccessUsers: ["gateway"])))
+        try await supervisor.start()
+        defer { Task { await supervisor.stop() } }
+        XCTAssertNil(supervisor.pskSocketPath)
+        let port = try XCTUnwrap(supervisor.pskPort)
+        XCTAssertNotEqual(port, 0)
+        XCTAssertNotEqual(port, supervisor.port)
+        let config = try String(contentsOfFile: directory + "/mosquitto.conf", encoding: .utf8)
+        XCTAssertTrue(config.contains("listener \(port) 127.0.0.1\npsk_hint iotgw"), config)
+        let probe = try await runCommand(
+            pub, ["-h", "127.0.0.1", "-p", "\(port)", "--psk", "01020304", "--psk-identity", "iotgw", "-u", "gateway", "-P", "pw", "-t", "t", "-m", "x"])
+        XCTAssertEqual(probe.status, 0, "TLS-PSK on the fallback port: \(probe.output)")
+    }
+}
+
 final class LockedCounter: @unchecked Sendable {
     // `count` is only accessed while `lock` is held.
     private let lock = NSLock()
